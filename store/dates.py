@@ -1,0 +1,88 @@
+"""Dates as users type them: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
+
+
+class DateError(ValueError):
+    """A date the user typed that we cannot read; the message is one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A day, a month or a year: ``first`` and ``last`` are the days it covers."""
+
+    first: date
+    last: date
+    precision: str  # "day", "month" or "year"
+
+    @property
+    def text(self) -> str:
+        if self.precision == "year":
+            return f"{self.first.year:04d}"
+        if self.precision == "month":
+            return f"{self.first.year:04d}-{self.first.month:02d}"
+        return self.first.isoformat()
+
+
+def parse_partial(text: str) -> PartialDate:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise :class:`DateError`."""
+    match = _DATE_RE.match(text or "")
+    if not match:
+        raise DateError(f"'{text}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2018-04-20)")
+    year_s, month_s, day_s = match.groups()
+    year = int(year_s)
+    if year < 1:
+        raise DateError(f"'{text}' is not a date: the year must be 0001 or later")
+    if month_s is None:
+        return PartialDate(date(year, 1, 1), date(year, 12, 31), "year")
+    month = int(month_s)
+    if not 1 <= month <= 12:
+        raise DateError(f"'{text}' is not a date: month {month} is not between 1 and 12")
+    last_day = calendar.monthrange(year, month)[1]
+    if day_s is None:
+        return PartialDate(date(year, month, 1), date(year, month, last_day), "month")
+    day = int(day_s)
+    if not 1 <= day <= last_day:
+        raise DateError(
+            f"'{text}' is not a date: {calendar.month_name[month]} {year} has days 1 to {last_day}"
+        )
+    d = date(year, month, day)
+    return PartialDate(d, d, "day")
+
+
+def parse_day(text: str) -> date:
+    """A stored full date (``YYYY-MM-DD``)."""
+    return date.fromisoformat(text)
+
+
+def day_before(d: date) -> date:
+    return d - timedelta(days=1)
+
+
+def day_after(d: date) -> date:
+    return d + timedelta(days=1)
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day ``months`` later (clamped to the month's last day)."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    """The first day of every month from ``first``'s month to ``last``'s month."""
+    out = []
+    current = date(first.year, first.month, 1)
+    while current <= last:
+        out.append(current)
+        current = add_months(current, 1)
+    return out

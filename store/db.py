@@ -1,0 +1,833 @@
+"""The store: a TinyDB file loaded once, indexed, and queried without scans.
+
+``Store.open(path)`` reads the file (read-only unless ``readonly=False``),
+builds typed records (:mod:`store.model`) and in-memory indexes (by id, by
+parent, by normalised name, control periods by region, events by place and
+faction), and answers the questions the CLI and the explorer ask: who
+controlled a place at a date, since when and on what evidence, what changed
+in a subtree, which events touched it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from . import matching
+from .dates import day_after, parse_day
+from .model import (
+    BLOCS,
+    CONFIDENCES,
+    EVENT_PRECISIONS,
+    EVENT_TYPES,
+    LEVELS,
+    SCHEMA_VERSION,
+    STATUSES,
+    Breakdown,
+    Change,
+    Control,
+    Event,
+    Faction,
+    Period,
+    Problem,
+    Region,
+    Share,
+    Source,
+    _Fields,
+    build_records,
+)
+from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape
+
+TABLES = ("meta", "sources", "factions", "regions", "periods", "events")
+MIN_LOOSE = 3  # shorter consonant skeletons ("dm") match too much to be useful
+_STATUS_SEVERITY = {"contested": 3, "besieged": 2, "truce": 1, "held": 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A search hit: the region, how well it matched (lower is better), on what."""
+
+    region: Region
+    tier: int
+    matched: str
+
+
+TIER_CODE, TIER_NAME, TIER_LOOSE, TIER_PREFIX, TIER_SUBSTRING = range(5)
+TIER_LABELS = {
+    TIER_CODE: "code",
+    TIER_NAME: "name",
+    TIER_LOOSE: "similar spelling",
+    TIER_PREFIX: "starts with",
+    TIER_SUBSTRING: "contains",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The answer to 'which place did the user mean?'."""
+
+    query: str
+    chosen: Region | None
+    candidates: tuple[Region, ...]  # when ambiguous: every place that matched equally well
+    suggestions: tuple[Region, ...]  # when nothing matched: the closest names
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.chosen is None and len(self.candidates) > 1
+
+
+class Store:
+    """An open frontlines database. Use :meth:`open` or :meth:`from_tables`."""
+
+    def __init__(
+        self,
+        tables: Mapping[str, Mapping[str, dict[str, Any]]],
+        *,
+        path: Path | str = "<memory>",
+        db: TinyDB | None = None,
+        storage: FrontlinesStorage | None = None,
+    ) -> None:
+        self.path = Path(path) if not isinstance(path, Path) else path
+        self._db = db
+        self._storage = storage
+        self.warnings: list[str] = []
+        self._load(tables)
+
+    # --- opening and closing -------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, readonly: bool = True, create: bool = False) -> Store:
+        """Open a database file. Raises :class:`StoreError` (one-line message).
+
+        ``readonly=False`` takes the writer lock (a second writer gets
+        :class:`~store.storage.DatabaseLocked`); ``create=True`` makes an
+        empty database if the file does not exist.
+        """
+        path = Path(path)
+        db = TinyDB(str(path), storage=FrontlinesStorage, readonly=readonly, create=create)
+        storage: FrontlinesStorage = db.storage  # type: ignore[assignment]
+        try:
+            store = cls(storage.read() or {}, path=path, db=db, storage=storage)
+        except BaseException:
+            db.close()
+            raise
+        if store.schema_version > SCHEMA_VERSION:
+            reason = (
+                f"its schema version {store.schema_version} is newer than this frontlines "
+                f"understands ({SCHEMA_VERSION}); upgrade frontlines to change it"
+            )
+            storage.make_readonly(reason)
+            store.warnings.append(f"{path}: opened read-only: {reason}")
+        return store
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, list[dict[str, Any]]]) -> Store:
+        """An in-memory store from lists of records (tests, generators)."""
+        data = {name: {str(i): rec for i, rec in enumerate(recs, 1)} for name, recs in tables.items()}
+        return cls(check_shape("<memory>", data))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def readonly(self) -> bool:
+        return self._storage is None or self._storage.readonly
+
+    # --- loading and indexing -------------------------------------------------
+
+    def _load(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
+        path = str(self.path)
+        meta_records = list((tables.get("meta") or {}).items())
+        self.meta: dict[str, Any] = dict(meta_records[0][1]) if meta_records else {}
+        self.schema_version: int = SCHEMA_VERSION
+        if "schema_version" in self.meta:
+            self.schema_version = _Fields(path, "meta", meta_records[0][0], self.meta).int("schema_version")
+
+        self._problems: list[Problem] = []
+        built: dict[str, list[Any]] = {
+            name: build_records(path, name, dict(tables.get(name) or {}))
+            for name in ("sources", "factions", "regions", "periods", "events")
+        }
+        self.sources: dict[str, Source] = self._by_id("sources", built["sources"])
+        self.factions: dict[str, Faction] = self._by_id("factions", built["factions"])
+        self.regions: dict[str, Region] = self._by_id("regions", built["regions"])
+        self.periods: dict[str, Period] = self._by_id("periods", built["periods"])
+        self.events: dict[str, Event] = self._by_id("events", built["events"])
+        self._index()
+
+    def _by_id(self, table: str, records: list[Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for record in records:
+            if record.id in out:
+                self._problems.append(Problem(table, record.id, "duplicate id; only the first is used"))
+                continue
+            out[record.id] = record
+        return out
+
+    def _index(self) -> None:
+        # Regions: children sorted by name, names and codes for matching.
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for region in self.regions.values():
+            parent = region.parent if region.parent in self.regions else None
+            children[parent].append(region.id)
+        for ids in children.values():
+            ids.sort(key=lambda rid: (self.regions[rid].name.casefold(), rid))
+        self._children = dict(children)
+        self._codes: dict[str, str] = {}
+        self._names: dict[str, set[str]] = defaultdict(set)
+        self._loose: dict[str, set[str]] = defaultdict(set)
+        self._labels: list[tuple[str, str, str]] = []  # (folded key, region id, label)
+        for region in self.regions.values():
+            for code in (region.id, region.pcode, *region.other_codes):
+                if code:
+                    self._codes.setdefault(code.upper(), region.id)
+            for label in (region.name, *region.alt_names, region.name_ar or ""):
+                key = matching.fold(label) if label else ""
+                if not key:
+                    continue
+                self._names[key].add(region.id)
+                loose = matching.skeleton(key)
+                if len(loose) >= MIN_LOOSE:
+                    self._loose[loose].add(region.id)
+                self._labels.append((key, region.id, label))
+        self._labels.sort()
+        self._label_keys = [key for key, _, _ in self._labels]
+
+        # Periods by region, sorted by start; starts kept for bisect.
+        by_region: dict[str, list[Period]] = defaultdict(list)
+        for period in self.periods.values():
+            by_region[period.region].append(period)
+        for plist in by_region.values():
+            plist.sort(key=lambda p: (p.start, p.id))
+        self._periods = dict(by_region)
+        self._starts = {rid: [p.start for p in plist] for rid, plist in self._periods.items()}
+
+        # Events sorted by date; by place and by faction.
+        ordered = sorted(self.events.values(), key=_event_key)
+        self._events_sorted = ordered
+        self._event_rank = {e.id: i for i, e in enumerate(ordered)}
+        by_place: dict[str, list[Event]] = defaultdict(list)
+        by_faction: dict[str, list[Event]] = defaultdict(list)
+        for event in ordered:
+            for place in dict.fromkeys(event.places):
+                by_place[place].append(event)
+            for faction in dict.fromkeys(a.faction for a in event.actors):
+                by_faction[faction].append(event)
+        self._events_by_place = dict(by_place)
+        self._events_by_faction = dict(by_faction)
+
+        fchildren: dict[str | None, list[str]] = defaultdict(list)
+        for faction in self.factions.values():
+            parent = faction.parent if faction.parent in self.factions else None
+            fchildren[parent].append(faction.id)
+        for ids in fchildren.values():
+            ids.sort(key=lambda fid: (list(BLOCS).index(self.factions[fid].bloc) if self.factions[fid].bloc in BLOCS else 99, self.factions[fid].name.casefold()))
+        self._faction_children = dict(fchildren)
+
+        self._span = self._compute_span()
+        # Lazily filled caches.
+        self._units: dict[str, tuple[str, ...]] = {}
+        self._descendants: dict[str, frozenset[str]] = {}
+        self._changes: dict[str | None, tuple[Change, ...]] = {}
+
+    # --- meta -------------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.path.name)
+
+    @property
+    def span(self) -> tuple[date, date]:
+        """The first and last day the data covers (meta, else the data's extent)."""
+        return self._span
+
+    def _compute_span(self) -> tuple[date, date]:
+        first = self.meta.get("span_from")
+        last = self.meta.get("span_to")
+        try:
+            start = parse_day(first) if isinstance(first, str) else None
+            end = parse_day(last) if isinstance(last, str) else None
+        except ValueError:
+            start = end = None
+        if start is None or end is None:
+            days = [p.start for p in self.periods.values()] + [e.first for e in self.events.values()]
+            days += [p.end for p in self.periods.values() if p.end]
+            days += [e.last for e in self.events.values()]
+            if not days:
+                today = date.today()
+                return (start or today, end or today)
+            start = start or min(days)
+            end = end or max(days)
+        return start, end
+
+    # --- regions -------------------------------------------------------------------
+
+    def region(self, region_id: str) -> Region:
+        return self.regions[region_id]
+
+    def roots(self) -> list[Region]:
+        return [self.regions[rid] for rid in self._children.get(None, ())]
+
+    def children(self, region_id: str | None) -> list[Region]:
+        return [self.regions[rid] for rid in self._children.get(region_id, ())]
+
+    def has_children(self, region_id: str) -> bool:
+        return bool(self._children.get(region_id))
+
+    def ancestors(self, region_id: str) -> list[Region]:
+        """The path from the root down to ``region_id`` (inclusive)."""
+        path: list[Region] = []
+        seen: set[str] = set()
+        current: str | None = region_id
+        while current is not None and current in self.regions and current not in seen:
+            seen.add(current)
+            region = self.regions[current]
+            path.append(region)
+            current = region.parent
+        path.reverse()
+        return path
+
+    def descendants(self, region_id: str) -> frozenset[str]:
+        """Every region under ``region_id``, itself included."""
+        cached = self._descendants.get(region_id)
+        if cached is not None:
+            return cached
+        out: set[str] = set()
+        stack = [region_id]
+        while stack:
+            rid = stack.pop()
+            if rid in out:
+                continue
+            out.add(rid)
+            stack.extend(self._children.get(rid, ()))
+        result = frozenset(out)
+        self._descendants[region_id] = result
+        return result
+
+    def units(self, region_id: str) -> tuple[str, ...]:
+        """The regions whose own periods make up ``region_id``'s status.
+
+        The region itself if it has periods; else the nearest descendants
+        that do (a region with periods is not looked beneath).
+        """
+        cached = self._units.get(region_id)
+        if cached is not None:
+            return cached
+        out: list[str] = []
+        seen: set[str] = set()
+        stack = [region_id]
+        while stack:
+            rid = stack.pop()
+            if rid in seen:
+                continue
+            seen.add(rid)
+            if rid in self._periods:
+                out.append(rid)
+            else:
+                stack.extend(reversed(self._children.get(rid, ())))
+        result = tuple(out)
+        self._units[region_id] = result
+        return result
+
+    # --- control -------------------------------------------------------------------------
+
+    def history(self, region_id: str) -> list[Period]:
+        """The region's own control periods, oldest first."""
+        return list(self._periods.get(region_id, ()))
+
+    def period_at(self, region_id: str, day: date) -> Period | None:
+        plist = self._periods.get(region_id)
+        if not plist:
+            return None
+        index = bisect.bisect_right(self._starts[region_id], day) - 1
+        if index < 0:
+            return None
+        period = plist[index]
+        return period if period.covers(day) else None
+
+    def control(self, region_id: str, day: date) -> Control:
+        """Who controlled ``region_id`` on ``day``, derived from children if needed."""
+        region = self.regions[region_id]
+        if region_id in self._periods:
+            period = self.period_at(region_id, day)
+            if period is None:
+                before, after = self._gap_bounds(region_id, day)
+                return Control(region, day, "unknown", None, None, False, since=before, until=after)
+            return Control(
+                region,
+                day,
+                period.status,
+                self.factions.get(period.faction),
+                period,
+                False,
+                since=period.start,
+                until=period.end,
+            )
+        units = self.units(region_id)
+        if not units:
+            return Control(region, day, "unknown", None, None, True)
+        current = [self.period_at(uid, day) for uid in units]
+        breakdown = self._breakdown(units, current)
+        known = [p for p in current if p is not None]
+        factions = {p.faction for p in known}
+        since = max((p.start for p in known), default=None)
+        ends = [p.end for p in known]
+        until = None if not ends or any(e is None for e in ends) else min(e for e in ends if e)
+        if len(factions) == 1 and len(known) == len(units):
+            status = max((p.status for p in known), key=lambda s: _STATUS_SEVERITY.get(s, 0))
+            faction = self.factions.get(next(iter(factions)))
+        elif not known:
+            return Control(region, day, "unknown", None, None, True, breakdown)
+        else:
+            status, faction = "mixed", None
+        return Control(region, day, status, faction, None, True, breakdown, since, until)
+
+    def breakdown(self, region_id: str, day: date) -> Breakdown:
+        units = self.units(region_id)
+        return self._breakdown(units, [self.period_at(uid, day) for uid in units])
+
+    def _breakdown(self, units: tuple[str, ...], current: list[Period | None]) -> Breakdown:
+        total = len(units)
+        by_faction: dict[str, int] = defaultdict(int)
+        by_bloc: dict[str, int] = defaultdict(int)
+        pairs = []
+        for uid, period in zip(units, current):
+            if period is None:
+                by_faction["unknown"] += 1
+                by_bloc["unknown"] += 1
+                pairs.append((uid, None))
+                continue
+            faction = self.factions.get(period.faction)
+            by_faction[period.faction] += 1
+            by_bloc[faction.bloc if faction else "unknown"] += 1
+            pairs.append((uid, period.faction))
+
+        def shares(counts: dict[str, int]) -> tuple[Share, ...]:
+            items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            return tuple(Share(key, n, n / total if total else 0.0) for key, n in items)
+
+        return Breakdown(total, shares(by_bloc), shares(by_faction), tuple(pairs))
+
+    def _gap_bounds(self, region_id: str, day: date) -> tuple[date | None, date | None]:
+        """For a day no period covers: the day after the previous period, the day before the next."""
+        plist = self._periods[region_id]
+        index = bisect.bisect_right(self._starts[region_id], day)
+        prev_end = plist[index - 1].end if index > 0 else None
+        next_start = plist[index].start if index < len(plist) else None
+        return (
+            day_after(prev_end) if prev_end else None,
+            next_start.fromordinal(next_start.toordinal() - 1) if next_start else None,
+        )
+
+    def bloc_shares_over_time(self, region_id: str, days: list[date]) -> list[dict[str, float]]:
+        """For each of ``days`` (ascending): the share of ``region_id``'s units
+        held by each bloc ('unknown' for units without data that day).
+
+        One sweep over the subtree's changes, not a lookup per unit and day,
+        so a chart of the root of a 10,000-place database stays cheap.
+        """
+        units = self.units(region_id)
+        if not days or not units:
+            return [{} for _ in days]
+        total = len(units)
+
+        def bloc_of(period: Period | None) -> str:
+            faction = self.factions.get(period.faction) if period else None
+            return faction.bloc if faction else "unknown"
+
+        counts: dict[str, int] = defaultdict(int)
+        for uid in units:
+            counts[bloc_of(self.period_at(uid, days[0]))] += 1
+        changes = self.changes(region_id)
+        position = bisect.bisect_right([c.day for c in changes], days[0])
+        out = []
+        for day in days:
+            while position < len(changes) and changes[position].day <= day:
+                change = changes[position]
+                counts[bloc_of(change.before)] -= 1
+                counts[bloc_of(change.after)] += 1
+                position += 1
+            out.append({bloc: n / total for bloc, n in counts.items() if n})
+        return out
+
+    def changes(self, region_id: str | None = None) -> tuple[Change, ...]:
+        """Every change of controller or status within ``region_id``'s subtree, by day."""
+        cached = self._changes.get(region_id)
+        if cached is not None:
+            return cached
+        if region_id is None:
+            unit_ids: Iterable[str] = self._periods
+        else:
+            unit_ids = self.units(region_id)
+        out: list[Change] = []
+        for uid in unit_ids:
+            plist = self._periods.get(uid, [])
+            previous: Period | None = None
+            for period in plist:
+                if previous is None:
+                    if period.start > self.span[0]:
+                        out.append(Change(period.start, uid, None, period))
+                elif previous.end is not None and day_after(previous.end) < period.start:
+                    out.append(Change(day_after(previous.end), uid, previous, None))
+                    out.append(Change(period.start, uid, None, period))
+                elif (previous.faction, previous.status, previous.others) != (
+                    period.faction,
+                    period.status,
+                    period.others,
+                ):
+                    out.append(Change(period.start, uid, previous, period))
+                previous = period
+            if previous is not None and previous.end is not None:
+                out.append(Change(day_after(previous.end), uid, previous, None))
+        out.sort(key=lambda c: (c.day, self.regions[c.region].name.casefold() if c.region in self.regions else c.region))
+        result = tuple(out)
+        self._changes[region_id] = result
+        return result
+
+    def change_days(self, region_id: str | None = None) -> list[date]:
+        return sorted({change.day for change in self.changes(region_id)})
+
+    def changes_on(self, region_id: str | None, day: date) -> list[Change]:
+        changes = self.changes(region_id)
+        days = [c.day for c in changes]
+        lo = bisect.bisect_left(days, day)
+        hi = bisect.bisect_right(days, day)
+        return list(changes[lo:hi])
+
+    # --- events ----------------------------------------------------------------------------
+
+    def event(self, event_id: str) -> Event:
+        return self.events[event_id]
+
+    def events_query(
+        self,
+        *,
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        faction: str | None = None,
+        types: Iterable[str] | None = None,
+    ) -> list[Event]:
+        """Events, oldest first; ``place`` includes everything under it and
+        ``faction`` includes its sub-factions. An event matches a date window
+        if any day it may cover falls inside."""
+        candidates: Iterable[Event]
+        pools: list[set[str]] = []
+        if place is not None:
+            ids = {e.id for rid in self.descendants(place) for e in self._events_by_place.get(rid, ())}
+            pools.append(ids)
+        if faction is not None:
+            ids = {e.id for fid in self.faction_descendants(faction) for e in self._events_by_faction.get(fid, ())}
+            pools.append(ids)
+        if pools:
+            chosen = set.intersection(*pools)
+            candidates = sorted((self.events[i] for i in chosen), key=lambda e: self._event_rank[e.id])
+        else:
+            candidates = self._events_sorted
+        wanted = set(types) if types else None
+        out = []
+        for event in candidates:
+            if since is not None and event.last < since:
+                continue
+            if until is not None and event.first > until:
+                continue
+            if wanted is not None and event.type not in wanted:
+                continue
+            out.append(event)
+        return out
+
+    def events_for_period(self, period: Period) -> list[Event]:
+        return [self.events[e] for e in (period.start_event, period.end_event) if e and e in self.events]
+
+    # --- factions ----------------------------------------------------------------------------
+
+    def faction(self, faction_id: str) -> Faction:
+        return self.factions[faction_id]
+
+    def faction_roots(self) -> list[Faction]:
+        return [self.factions[fid] for fid in self._faction_children.get(None, ())]
+
+    def faction_children(self, faction_id: str) -> list[Faction]:
+        return [self.factions[fid] for fid in self._faction_children.get(faction_id, ())]
+
+    def faction_descendants(self, faction_id: str) -> list[str]:
+        out, stack, seen = [], [faction_id], set()
+        while stack:
+            fid = stack.pop()
+            if fid in seen:
+                continue
+            seen.add(fid)
+            out.append(fid)
+            stack.extend(self._faction_children.get(fid, ()))
+        return out
+
+    def holdings(self, faction_id: str, day: date) -> list[Region]:
+        """Units (regions with their own periods) the faction controlled on ``day``."""
+        out = [
+            self.regions[rid]
+            for rid in self._periods
+            if rid in self.regions and (p := self.period_at(rid, day)) is not None and p.faction == faction_id
+        ]
+        out.sort(key=lambda r: r.name.casefold())
+        return out
+
+    def resolve_faction(self, query: str) -> Faction | None:
+        if query in self.factions:
+            return self.factions[query]
+        key = matching.fold(query)
+        for faction in self.factions.values():
+            labels = (faction.id, faction.name, faction.short, *faction.alt_names, faction.name_ar or "")
+            if any(label and matching.fold(label) == key for label in labels):
+                return faction
+        return None
+
+    # --- searching places ----------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[Match]:
+        """Places matching ``query``, best first (see :mod:`store.matching`)."""
+        query = query.strip()
+        if not query:
+            return []
+        found: dict[str, Match] = {}
+
+        def add(rid: str, tier: int, matched: str) -> None:
+            if rid in self.regions and (rid not in found or found[rid].tier > tier):
+                found[rid] = Match(self.regions[rid], tier, matched)
+
+        code = self._codes.get(query.upper())
+        if code:
+            add(code, TIER_CODE, query.upper())
+        key = matching.fold(query)
+        if key:
+            for rid in self._names.get(key, ()):
+                add(rid, TIER_NAME, self._label_for(rid, key))
+            loose = matching.skeleton(key)
+            if len(loose) >= MIN_LOOSE:
+                for rid in self._loose.get(loose, ()):
+                    add(rid, TIER_LOOSE, self._label_for(rid, None, loose))
+            start = bisect.bisect_left(self._label_keys, key)
+            for label_key, rid, label in self._labels[start:]:
+                if not label_key.startswith(key):
+                    break
+                add(rid, TIER_PREFIX, label)
+            if len(key) >= 3:
+                for label_key, rid, label in self._labels:
+                    if key in label_key:
+                        add(rid, TIER_SUBSTRING, label)
+        ordered = sorted(
+            found.values(), key=lambda m: (m.tier, len(m.matched), m.region.name.casefold(), m.region.id)
+        )
+        return ordered[:limit]
+
+    def _label_for(self, rid: str, key: str | None, loose: str | None = None) -> str:
+        region = self.regions[rid]
+        for label in (region.name, *region.alt_names, region.name_ar or ""):
+            if not label:
+                continue
+            folded = matching.fold(label)
+            if (key is not None and folded == key) or (loose is not None and matching.skeleton(folded) == loose):
+                return label
+        return region.name
+
+    def resolve(self, query: str) -> Resolution:
+        """Which single place ``query`` means.
+
+        The best tier of :meth:`search` wins. If several places match equally
+        and all lie on one line of descent (Duma district > Duma sub-district
+        > Douma town), the most specific is chosen; otherwise the answer is
+        ambiguous. With no match, the closest names are suggested.
+        """
+        matches = self.search(query, limit=10_000)
+        if matches:
+            best = matches[0].tier
+            tied = [m.region for m in matches if m.tier == best]
+            if len(tied) == 1:
+                return Resolution(query, tied[0], (), ())
+            deepest = max(tied, key=lambda r: len(self.ancestors(r.id)))
+            line = {r.id for r in self.ancestors(deepest.id)}
+            if all(r.id in line for r in tied):
+                return Resolution(query, deepest, (), ())
+            tied.sort(key=lambda r: (r.depth, r.name.casefold(), r.id))
+            return Resolution(query, None, tuple(tied), ())
+        return Resolution(query, None, (), tuple(self.suggest(query)))
+
+    def suggest(self, query: str, count: int = 5) -> list[Region]:
+        key = matching.fold(query)
+        if not key:
+            return []
+        close = difflib.get_close_matches(key, list(self._names), n=count * 2, cutoff=0.6)
+        out: list[Region] = []
+        for candidate in close:
+            for rid in sorted(self._names[candidate]):
+                region = self.regions[rid]
+                if region not in out:
+                    out.append(region)
+        return out[:count]
+
+    # --- integrity -------------------------------------------------------------------------------
+
+    def validate(self) -> list[Problem]:
+        """Every integrity problem, each naming its record."""
+        problems = list(self._problems)
+        add = lambda table, rid, msg: problems.append(Problem(table, rid, msg))  # noqa: E731
+
+        if "schema_version" not in self.meta:
+            add("meta", "-", "no schema_version")
+        roots = self._children.get(None, [])
+        for region in self.regions.values():
+            if region.level not in LEVELS:
+                add("regions", region.id, f"unknown level '{region.level}' (expected one of {', '.join(LEVELS)})")
+            if region.parent is not None and region.parent not in self.regions:
+                add("regions", region.id, f"parent '{region.parent}' does not exist")
+            if region.parent == region.id:
+                add("regions", region.id, "is its own parent")
+            elif region.id not in roots and region.parent in self.regions:
+                if region.id in {r.id for r in self.ancestors(region.parent)}:
+                    add("regions", region.id, "its parents form a cycle")
+            if region.lat is not None and not -90 <= region.lat <= 90:
+                add("regions", region.id, f"latitude {region.lat} out of range")
+            if region.lon is not None and not -180 <= region.lon <= 180:
+                add("regions", region.id, f"longitude {region.lon} out of range")
+        if len([r for r in roots if self.regions[r].parent is None]) > 1:
+            add("regions", ", ".join(roots), "more than one root region")
+
+        for faction in self.factions.values():
+            if faction.bloc not in BLOCS:
+                add("factions", faction.id, f"unknown bloc '{faction.bloc}' (expected one of {', '.join(BLOCS)})")
+            if faction.parent is not None and faction.parent not in self.factions:
+                add("factions", faction.id, f"parent '{faction.parent}' does not exist")
+
+        for source in self.sources.values():
+            if not source.publication or not source.title:
+                add("sources", source.id, "needs a publication and a title")
+
+        for period in self.periods.values():
+            pid = period.id
+            if period.region not in self.regions:
+                add("periods", pid, f"region '{period.region}' does not exist")
+            for fid in (period.faction, *period.others):
+                if fid not in self.factions:
+                    add("periods", pid, f"unknown faction '{fid}'")
+            if period.status not in STATUSES:
+                add("periods", pid, f"unknown status '{period.status}' (expected one of {', '.join(STATUSES)})")
+            if period.end is not None and period.end < period.start:
+                add("periods", pid, f"ends ({period.end}) before it starts ({period.start})")
+            if period.confidence not in CONFIDENCES:
+                add("periods", pid, f"unknown confidence '{period.confidence}'")
+            self._check_sources(problems, "periods", pid, period.sources)
+            for eid in (period.start_event, period.end_event):
+                if eid and eid not in self.events:
+                    add("periods", pid, f"event '{eid}' does not exist")
+        for rid, plist in self._periods.items():
+            for earlier, later in zip(plist, plist[1:]):
+                if earlier.end is None or earlier.end >= later.start:
+                    add(
+                        "periods",
+                        later.id,
+                        f"overlaps {earlier.id} in region {rid} "
+                        f"({earlier.start} to {earlier.end or 'open'} and {later.start} to {later.end or 'open'})",
+                    )
+
+        for event in self.events.values():
+            eid = event.id
+            if event.type not in EVENT_TYPES:
+                add("events", eid, f"unknown type '{event.type}'")
+            if event.precision not in EVENT_PRECISIONS:
+                add("events", eid, f"unknown precision '{event.precision}'")
+            if event.date_to and event.last < event.first:
+                add("events", eid, "date_to is before date")
+            if event.confidence not in CONFIDENCES:
+                add("events", eid, f"unknown confidence '{event.confidence}'")
+            for place in event.places:
+                if place not in self.regions:
+                    add("events", eid, f"place '{place}' does not exist")
+            for actor in event.actors:
+                if actor.faction not in self.factions:
+                    add("events", eid, f"unknown faction '{actor.faction}'")
+            self._check_sources(problems, "events", eid, event.sources)
+            for figure in event.figures:
+                if figure.source is not None and figure.source not in self.sources:
+                    add("events", eid, f"figure '{figure.label}' cites unknown source '{figure.source}'")
+                if figure.source is None and not figure.note:
+                    add("events", eid, f"figure '{figure.label}' has neither a source nor a note")
+        return problems
+
+    def _check_sources(self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...]) -> None:
+        if not sources:
+            problems.append(Problem(table, rid, "has no source"))
+        for sid in sources:
+            if sid not in self.sources:
+                problems.append(Problem(table, rid, f"unknown source '{sid}'"))
+
+    # --- writing -------------------------------------------------------------------------------------
+
+    def _writable(self) -> TinyDB:
+        if self._db is None or self._storage is None:
+            raise ReadOnlyError(f"{self.path}: cannot write an in-memory store")
+        if self._storage.readonly:
+            raise ReadOnlyError(f"{self.path}: cannot write: {self._storage.readonly_reason}")
+        return self._db
+
+    def _check_record(self, table: str, record: dict[str, Any]) -> None:
+        if table not in TABLES:
+            raise StoreError(f"unknown table '{table}' (expected one of {', '.join(TABLES)})")
+        if table != "meta":
+            build_records(str(self.path), table, {"new": record})
+
+    def insert(self, table: str, record: dict[str, Any]) -> None:
+        """Add one record (checked first) and write the file atomically."""
+        db = self._writable()
+        self._check_record(table, record)
+        existing = {doc.get("id") for doc in (self._storage.read() or {}).get(table, {}).values()}  # type: ignore[union-attr]
+        if table != "meta" and record["id"] in existing:
+            raise StoreError(f"{self.path}: {table} already has a record with id {record['id']}")
+        db.table(table).insert(record)
+        self._reload()
+
+    def update(self, table: str, record_id: str, fields: dict[str, Any]) -> None:
+        """Change fields of the record with ``id == record_id``."""
+        db = self._writable()
+        tbl = db.table(table)
+        docs = [doc for doc in tbl.all() if doc.get("id") == record_id]
+        if not docs:
+            raise StoreError(f"{self.path}: {table} has no record with id {record_id}")
+        merged = {**docs[0], **fields}
+        self._check_record(table, merged)
+        tbl.update(fields, doc_ids=[docs[0].doc_id])
+        self._reload()
+
+    def remove(self, table: str, record_id: str) -> None:
+        db = self._writable()
+        tbl = db.table(table)
+        ids = [doc.doc_id for doc in tbl.all() if doc.get("id") == record_id]
+        if not ids:
+            raise StoreError(f"{self.path}: {table} has no record with id {record_id}")
+        tbl.remove(doc_ids=ids)
+        self._reload()
+
+    def _reload(self) -> None:
+        assert self._storage is not None
+        self._load(self._storage.read() or {})
+
+
+def _event_key(event: Event) -> tuple[date, date, str]:
+    return (event.first, event.last, event.id)
+
+
+__all__ = ["Match", "Resolution", "Store", "StoreError", "Tables", "TIER_LABELS"]

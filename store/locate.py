@@ -1,0 +1,69 @@
+"""Where the databases live: the bundled data set and the user's own copy."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from .storage import StoreError, WriterLock, atomic_write
+
+BUNDLED_NAME = "damascus.json"
+ENV_VAR = "FRONTLINES_DB"
+
+
+def bundled_path() -> Path:
+    """The data set shipped with the package (works from a wheel too)."""
+    return Path(str(resources.files("fixtures").joinpath(BUNDLED_NAME)))
+
+
+def user_data_dir() -> Path:
+    from platformdirs import user_data_dir as _user_data_dir
+
+    return Path(_user_data_dir("frontlines", appauthor=False))
+
+
+def user_config_dir() -> Path:
+    from platformdirs import user_config_dir as _user_config_dir
+
+    return Path(_user_config_dir("frontlines", appauthor=False))
+
+
+def default_db_path() -> Path:
+    return user_data_dir() / BUNDLED_NAME
+
+
+def choose_db(explicit: str | os.PathLike[str] | None) -> tuple[Path, str | None]:
+    """The database to open and, if one was just created, a note saying where.
+
+    ``--db`` wins, then ``$FRONTLINES_DB``, then the user's copy in the data
+    folder, created on first use from the bundled data set.
+    """
+    if explicit:
+        return Path(explicit).expanduser(), None
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser(), None
+    target = default_db_path()
+    if target.exists():
+        return target, None
+    return target, install_user_copy(target)
+
+
+def install_user_copy(target: Path) -> str:
+    source = bundled_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = WriterLock(target)
+        lock.acquire()
+        try:
+            if not target.exists():
+                atomic_write(target, source.read_bytes())
+        finally:
+            lock.release()
+    except OSError as exc:
+        raise StoreError(f"{target}: cannot create your database: {exc.strerror or exc}") from None
+    return f"created {target} from the bundled Damascus Province data set"
+
+
+__all__ = ["bundled_path", "choose_db", "default_db_path", "user_config_dir", "user_data_dir"]

@@ -1,0 +1,479 @@
+"""The data model: plain, immutable records built from the database's JSON.
+
+Nothing here knows about TinyDB files or Textual; :mod:`store.db` builds
+these from the tables and indexes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .dates import PartialDate, parse_partial
+from .storage import DatabaseCorrupt
+
+SCHEMA_VERSION = 1
+
+LEVELS = ("province", "governorate", "district", "sub-district", "community", "neighbourhood")
+STATUSES = ("held", "contested", "besieged", "truce")
+CONFIDENCES = ("high", "medium", "low")
+EVENT_PRECISIONS = ("day", "month", "year", "span", "disputed")
+EVENT_TYPES = (
+    "offensive",
+    "bombardment",
+    "siege",
+    "ceasefire",
+    "agreement",
+    "ultimatum",
+    "encirclement",
+    "surrender",
+    "evacuation",
+    "defection",
+    "takeover",
+    "deployment",
+    "withdrawal",
+    "split",
+    "declaration",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bloc:
+    id: str
+    label: str
+    glyph: str
+    colour: str
+
+
+BLOCS: dict[str, Bloc] = {
+    b.id: b
+    for b in (
+        Bloc("government", "Government", "■", "#D55E00"),
+        Bloc("opposition", "Opposition", "▲", "#009E73"),
+        Bloc("jihadist", "Jihadist", "◆", "#9E9E9E"),
+        Bloc("kurdish", "Kurdish-led", "●", "#F0E442"),
+        Bloc("other", "Other", "✚", "#56B4E9"),
+    )
+}
+MIXED_GLYPH = "◧"
+UNKNOWN_GLYPH = "·"
+STATUS_MARKS = {"held": "", "contested": "×", "besieged": "⊗", "truce": "≈", "mixed": "", "unknown": "?"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    publication: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    kind: str = "news"
+    note: str | None = None
+
+    @property
+    def citation(self) -> str:
+        parts = [self.publication, f"“{self.title}”"]
+        if self.date:
+            parts.append(self.date)
+        if self.url:
+            parts.append(self.url)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Faction:
+    id: str
+    name: str
+    short: str
+    bloc: str
+    name_ar: str | None = None
+    alt_names: tuple[str, ...] = ()
+    parent: str | None = None
+    colour: str | None = None
+    note: str | None = None
+
+    @property
+    def glyph(self) -> str:
+        return BLOCS[self.bloc].glyph if self.bloc in BLOCS else UNKNOWN_GLYPH
+
+    @property
+    def display_colour(self) -> str:
+        if self.colour:
+            return self.colour
+        return BLOCS[self.bloc].colour if self.bloc in BLOCS else "#888888"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    id: str
+    name: str
+    level: str
+    parent: str | None = None
+    pcode: str | None = None
+    other_codes: tuple[str, ...] = ()
+    name_ar: str | None = None
+    alt_names: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    coord_note: str | None = None
+    note: str | None = None
+
+    @property
+    def depth(self) -> int:
+        return LEVELS.index(self.level) if self.level in LEVELS else len(LEVELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    id: str
+    region: str
+    faction: str
+    status: str
+    start: date
+    end: date | None  # inclusive; None while ongoing
+    others: tuple[str, ...] = ()
+    from_precision: str = "day"
+    start_event: str | None = None
+    end_event: str | None = None
+    sources: tuple[str, ...] = ()
+    confidence: str = "medium"
+    note: str | None = None
+
+    def covers(self, d: date) -> bool:
+        return self.start <= d and (self.end is None or d <= self.end)
+
+    @property
+    def since_text(self) -> str:
+        if self.from_precision == "month":
+            return self.start.strftime("%Y-%m")
+        if self.from_precision == "year":
+            return self.start.strftime("%Y")
+        return self.start.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    faction: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    label: str
+    low: int
+    high: int
+    unit: str = "people"
+    source: str | None = None
+    approximate: bool = False
+    note: str | None = None
+
+    @property
+    def text(self) -> str:
+        about = "about " if self.approximate else ""
+        value = f"{self.low:,}" if self.low == self.high else f"{self.low:,}-{self.high:,}"
+        return f"{self.label}: {about}{value} {self.unit}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    date: str
+    type: str
+    title: str
+    precision: str = "day"
+    date_to: str | None = None
+    summary: str | None = None
+    places: tuple[str, ...] = ()
+    actors: tuple[Actor, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    sources: tuple[str, ...] = ()
+    confidence: str = "medium"
+    # Derived at load: the first and last days the event may cover.
+    first: date = field(default=date.min, compare=False)
+    last: date = field(default=date.min, compare=False)
+
+    @property
+    def date_text(self) -> str:
+        """The date as a reader should see it, precision included."""
+        if self.precision == "disputed" and self.date_to:
+            return f"{self.date} or {self.date_to}"
+        if self.date_to and self.date_to != self.date:
+            return f"{self.date} to {self.date_to}"
+        return self.date
+
+
+# --- building records from JSON, with one-line errors -----------------------
+
+
+class _Fields:
+    """Typed access to one record's fields, naming the record in errors."""
+
+    def __init__(self, path: str, table: str, doc_id: str, record: dict[str, Any]) -> None:
+        self.path, self.table, self.doc_id, self.record = path, table, doc_id, record
+        rid = record.get("id")
+        self.where = f"{path}: {table} record {doc_id}" + (
+            f" (id {rid[:60]})" if isinstance(rid, str) else ""
+        )
+
+    def fail(self, name: str, expected: str) -> DatabaseCorrupt:
+        value = self.record.get(name)
+        shown = repr(value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        return DatabaseCorrupt(f"{self.where}: field '{name}' must be {expected}, found {shown}")
+
+    def str(self, name: str) -> str:
+        value = self.record.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, "a non-empty string")
+        return value
+
+    def opt_str(self, name: str) -> str | None:
+        value = self.record.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise self.fail(name, "a string or null")
+        return value
+
+    def str_list(self, name: str) -> tuple[str, ...]:
+        value = self.record.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(name, "a list of strings")
+        return tuple(v for v in value if v)
+
+    def opt_float(self, name: str) -> float | None:
+        value = self.record.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(name, "a number or null")
+        return float(value)
+
+    def int(self, name: str) -> int:
+        value = self.record.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(name, "a whole number")
+        return value
+
+    def day(self, name: str) -> date:
+        value = self.record.get(name)
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
+        except ValueError:
+            raise self.fail(name, "a date YYYY-MM-DD") from None
+
+    def opt_day(self, name: str) -> date | None:
+        return None if self.record.get(name) is None else self.day(name)
+
+    def partial(self, name: str) -> PartialDate:
+        value = self.record.get(name)
+        try:
+            if not isinstance(value, str):
+                _bad()
+            return parse_partial(value)
+        except ValueError:
+            raise self.fail(name, "a date YYYY, YYYY-MM or YYYY-MM-DD") from None
+
+
+def _bad() -> Any:
+    raise ValueError
+
+
+def source_from(f: _Fields) -> Source:
+    return Source(
+        id=f.str("id"),
+        publication=f.str("publication"),
+        title=f.str("title"),
+        url=f.opt_str("url"),
+        date=f.opt_str("date"),
+        kind=f.opt_str("kind") or "news",
+        note=f.opt_str("note"),
+    )
+
+
+def faction_from(f: _Fields) -> Faction:
+    name = f.str("name")
+    return Faction(
+        id=f.str("id"),
+        name=name,
+        short=f.opt_str("short") or name,
+        bloc=f.str("bloc"),
+        name_ar=f.opt_str("name_ar"),
+        alt_names=f.str_list("alt_names"),
+        parent=f.opt_str("parent"),
+        colour=f.opt_str("colour"),
+        note=f.opt_str("note"),
+    )
+
+
+def region_from(f: _Fields) -> Region:
+    return Region(
+        id=f.str("id"),
+        name=f.str("name"),
+        level=f.str("level"),
+        parent=f.opt_str("parent"),
+        pcode=f.opt_str("pcode"),
+        other_codes=f.str_list("other_codes"),
+        name_ar=f.opt_str("name_ar"),
+        alt_names=f.str_list("alt_names"),
+        lat=f.opt_float("lat"),
+        lon=f.opt_float("lon"),
+        coord_note=f.opt_str("coord_note"),
+        note=f.opt_str("note"),
+    )
+
+
+def period_from(f: _Fields) -> Period:
+    return Period(
+        id=f.str("id"),
+        region=f.str("region"),
+        faction=f.str("faction"),
+        status=f.str("status"),
+        start=f.day("from"),
+        end=f.opt_day("to"),
+        others=f.str_list("others"),
+        from_precision=f.opt_str("from_precision") or "day",
+        start_event=f.opt_str("start_event"),
+        end_event=f.opt_str("end_event"),
+        sources=f.str_list("sources"),
+        confidence=f.opt_str("confidence") or "medium",
+        note=f.opt_str("note"),
+    )
+
+
+def event_from(f: _Fields) -> Event:
+    first = f.partial("date")
+    to = f.opt_str("date_to")
+    last = f.partial("date_to") if to else first
+    actors = []
+    raw_actors = f.record.get("actors") or []
+    if not isinstance(raw_actors, list):
+        raise f.fail("actors", "a list of {faction, role} objects")
+    for actor in raw_actors:
+        if not isinstance(actor, dict) or not isinstance(actor.get("faction"), str):
+            raise f.fail("actors", "a list of {faction, role} objects")
+        actors.append(Actor(actor["faction"], str(actor.get("role") or "party")))
+    figures = []
+    raw_figures = f.record.get("figures") or []
+    if not isinstance(raw_figures, list):
+        raise f.fail("figures", "a list of figure objects")
+    for fig in raw_figures:
+        if not isinstance(fig, dict):
+            raise f.fail("figures", "a list of figure objects")
+        low, high = fig.get("low"), fig.get("high", fig.get("low"))
+        if not isinstance(low, int) or not isinstance(high, int) or isinstance(low, bool):
+            raise f.fail("figures", "figures with whole-number 'low' and 'high'")
+        figures.append(
+            Figure(
+                label=str(fig.get("label") or "count"),
+                low=min(low, high),
+                high=max(low, high),
+                unit=str(fig.get("unit") or ""),
+                source=fig.get("source") if isinstance(fig.get("source"), str) else None,
+                approximate=bool(fig.get("approximate")),
+                note=fig.get("note") if isinstance(fig.get("note"), str) else None,
+            )
+        )
+    return Event(
+        id=f.str("id"),
+        date=first.text,
+        date_to=last.text if to else None,
+        precision=f.opt_str("precision") or first.precision,
+        type=f.str("type"),
+        title=f.str("title"),
+        summary=f.opt_str("summary"),
+        places=f.str_list("places"),
+        actors=tuple(actors),
+        figures=tuple(figures),
+        sources=f.str_list("sources"),
+        confidence=f.opt_str("confidence") or "medium",
+        first=min(first.first, last.first),
+        last=max(first.last, last.last),
+    )
+
+
+BUILDERS = {
+    "sources": source_from,
+    "factions": faction_from,
+    "regions": region_from,
+    "periods": period_from,
+    "events": event_from,
+}
+
+
+def build_records(path: str, table: str, records: dict[str, dict[str, Any]]) -> list[Any]:
+    builder = BUILDERS[table]
+    return [builder(_Fields(path, table, doc_id, record)) for doc_id, record in records.items()]
+
+
+# --- query results -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One faction's or bloc's part of a parent's units at a date."""
+
+    key: str  # faction id or bloc id ("unknown" for units without data)
+    count: int
+    share: float  # of all units, 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    total: int
+    by_bloc: tuple[Share, ...]
+    by_faction: tuple[Share, ...]
+    units: tuple[tuple[str, str | None], ...]  # (region id, faction id or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """Who controlled a region at a date, and on what evidence."""
+
+    region: Region
+    at: date
+    status: str  # held / contested / besieged / truce / mixed / unknown
+    faction: Faction | None
+    period: Period | None  # the region's own period, if it has periods
+    derived: bool  # True when computed from the region's descendants
+    breakdown: Breakdown | None = None
+    since: date | None = None  # first day of the current situation
+    until: date | None = None  # last day of it (None: still so at the data's end)
+
+    @property
+    def bloc(self) -> str | None:
+        return self.faction.bloc if self.faction else None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A region's control changing hands (or status) on a day."""
+
+    day: date
+    region: str
+    before: Period | None
+    after: Period | None
+
+    @property
+    def event_id(self) -> str | None:
+        if self.after and self.after.start_event:
+            return self.after.start_event
+        if self.before and self.before.end_event:
+            return self.before.end_event
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One integrity problem found by :meth:`store.db.Store.validate`."""
+
+    table: str
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.record}: {self.message}"

@@ -1,0 +1,326 @@
+"""The ``frontlines`` command: the explorer, and queries that print text or JSON.
+
+Subcommands never import Textual, so they start fast over SSH. Every
+problem is one line on stderr starting ``frontlines:``; exit codes are
+0 (fine), 1 (nothing found, bad database, validation problems) and 2 (the
+command line itself is wrong: bad date, ambiguous place, unknown option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, NoReturn
+
+from store.dates import DateError, PartialDate, parse_partial
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAIL) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --- argument parsing ------------------------------------------------------------
+
+
+def _date_arg(text: str) -> PartialDate:
+    try:
+        return parse_partial(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"frontlines: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help="database file (default: $FRONTLINES_DB, else your copy of the bundled data)")
+    common.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
+                        help="as-of date: YYYY, YYYY-MM or YYYY-MM-DD (a month or year means its last day); "
+                             "default: the last day of the data")
+    common.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
+                        help="no colour (also when NO_COLOR is set); glyphs carry the meaning")
+
+    parser = _Parser(
+        prog="frontlines",
+        description="Who controlled what in Damascus Province, 2016-2018: an explorer and queries. "
+                    "Run without a command to open the explorer.",
+        parents=[common],
+        epilog="Places can be given by P-code, id, English or Arabic name or any common spelling "
+               "(Dumair, Dumayr, Dmeir, الضمير).",
+    )
+    parser.add_argument("--version", action="version", version=f"frontlines {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    p = command("status", "who controlled a place at a date, since when, and on what evidence")
+    p.add_argument("place", metavar="PLACE")
+    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+
+    p = command("tree", "the hierarchy under a place with each controller")
+    p.add_argument("place", metavar="PLACE", nargs="?")
+    p.add_argument("--depth", metavar="N", type=_positive, default=None, help="levels below PLACE to show")
+    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+
+    p = command("events", "events, oldest first (with those of places under --place)")
+    p.add_argument("--place", metavar="PLACE")
+    p.add_argument("--since", metavar="DATE", type=_date_arg)
+    p.add_argument("--until", metavar="DATE", type=_date_arg)
+    p.add_argument("--faction", metavar="FACTION", help="faction id or name (sub-factions included)")
+    p.add_argument("--type", metavar="TYPE", action="append", dest="types",
+                   help="event type (repeatable): offensive, agreement, evacuation, ...")
+    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+
+    p = command("factions", "factions by bloc, with glyphs and colours")
+    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+
+    p = command("history", "every control period of one place")
+    p.add_argument("place", metavar="PLACE")
+    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+
+    command("validate", "check the database: references, overlapping or inverted periods, sources")
+    p = command("where", "print the path of the database that would be used")
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("frontlines")
+    except Exception:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except CliError as exc:
+        print(f"frontlines: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `frontlines events | head`
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from store import StoreError
+    from store.locate import choose_db
+
+    try:
+        path, created = choose_db(getattr(args, "db", None))
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    if created:
+        print(f"frontlines: {created}", file=sys.stderr)
+    if args.command == "where":
+        print(path)
+        return EXIT_OK
+
+    from store import Store
+
+    try:
+        store = Store.open(path, readonly=True)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    for warning in store.warnings:
+        print(f"frontlines: warning: {warning}", file=sys.stderr)
+
+    at: PartialDate | None = getattr(args, "at", None)
+    day = at.last if at else store.span[1]
+    no_color = bool(getattr(args, "no_color", False)) or bool(os.environ.get("NO_COLOR"))
+
+    if args.command is None:
+        from tui.app import run_explorer
+
+        return run_explorer(store, at=day, no_color=no_color)
+
+    from . import report
+
+    out = report.Printer(no_color=no_color)
+    handler = {
+        "status": cmd_status,
+        "tree": cmd_tree,
+        "events": cmd_events,
+        "factions": cmd_factions,
+        "history": cmd_history,
+        "validate": cmd_validate,
+    }[args.command]
+    return handler(store, args, day, out)
+
+
+def resolve_place(store: Any, query: str) -> Any:
+    resolution = store.resolve(query)
+    if resolution.chosen is not None:
+        return resolution.chosen
+    if resolution.ambiguous:
+        lines = [f"'{query}' matches {len(resolution.candidates)} places; name one by its id:"]
+        for region in resolution.candidates:
+            path = " > ".join(r.name for r in store.ancestors(region.id)[:-1])
+            lines.append(f"  {region.id:<22} {region.name} ({region.level}{', in ' + path if path else ''})")
+        raise CliError("\n".join(lines), EXIT_USAGE)
+    hint = ""
+    if resolution.suggestions:
+        hint = "; did you mean " + ", ".join(f"{r.name} ({r.id})" for r in resolution.suggestions) + "?"
+    raise CliError(f"no place matches '{query}'{hint}", EXIT_FAIL)
+
+
+def _emit_json(data: Any) -> None:
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def cmd_status(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+    from store.export import control_dict
+
+    region = resolve_place(store, args.place)
+    control = store.control(region.id, day)
+    if args.json:
+        _emit_json(control_dict(store, control))
+    else:
+        out.status(store, control)
+    return EXIT_OK
+
+
+def cmd_tree(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+    if args.place:
+        roots = [resolve_place(store, args.place)]
+    else:
+        roots = store.roots()
+    if args.json:
+        from store.export import faction_ref
+
+        def node(region: Any, depth: int) -> dict[str, Any]:
+            control = store.control(region.id, day)
+            item: dict[str, Any] = {
+                "id": region.id,
+                "name": region.name,
+                "level": region.level,
+                "status": control.status,
+                "controller": faction_ref(store, control.faction.id) if control.faction else None,
+            }
+            if args.depth is None or depth < args.depth:
+                item["children"] = [node(child, depth + 1) for child in store.children(region.id)]
+            return item
+
+        _emit_json({"at": day.isoformat(), "tree": [node(r, 0) for r in roots]})
+    else:
+        out.tree(store, roots, day, args.depth)
+    return EXIT_OK
+
+
+def cmd_events(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+    from store.export import event_dict
+    from store.model import EVENT_TYPES
+
+    place = resolve_place(store, args.place) if args.place else None
+    faction_id = None
+    if args.faction:
+        faction = store.resolve_faction(args.faction)
+        if faction is None:
+            known = ", ".join(sorted(store.factions))
+            raise CliError(f"no faction matches '{args.faction}'; known ids: {known}", EXIT_FAIL)
+        faction_id = faction.id
+    for event_type in args.types or ():
+        if event_type not in EVENT_TYPES:
+            raise CliError(f"--type: unknown event type '{event_type}'; use one of: {', '.join(EVENT_TYPES)}", EXIT_USAGE)
+    if args.since and args.until and args.until.last < args.since.first:
+        raise CliError(f"--until {args.until.text} is before --since {args.since.text}", EXIT_USAGE)
+    events = store.events_query(
+        place=place.id if place else None,
+        since=args.since.first if args.since else None,
+        until=args.until.last if args.until else None,
+        faction=faction_id,
+        types=args.types,
+    )
+    if args.json:
+        _emit_json([event_dict(store, e) for e in events])
+    else:
+        out.events(store, events)
+    return EXIT_OK
+
+
+def cmd_factions(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+    from store.export import faction_dict
+
+    if args.json:
+        ordered = []
+
+        def walk(faction: Any) -> None:
+            ordered.append(faction_dict(faction))
+            for child in store.faction_children(faction.id):
+                walk(child)
+
+        for root in store.faction_roots():
+            walk(root)
+        _emit_json(ordered)
+    else:
+        out.factions(store)
+    return EXIT_OK
+
+
+def cmd_history(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+    from store.export import period_dict, region_dict
+
+    region = resolve_place(store, args.place)
+    periods = store.history(region.id)
+    if args.json:
+        _emit_json({"place": region_dict(region), "periods": [period_dict(store, p) for p in periods]})
+        return EXIT_OK
+    if not periods:
+        children = store.units(region.id)
+        raise CliError(
+            f"{region.name} ({region.id}) has no control periods of its own; its status comes from "
+            f"{len(children)} places under it: try `frontlines tree {region.id}`",
+            EXIT_FAIL,
+        )
+    out.history(store, region, periods)
+    return EXIT_OK
+
+
+def cmd_validate(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+    problems = store.validate()
+    out.problems(store, problems)
+    return EXIT_FAIL if problems else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Human-readable output of the CLI subcommands (Rich, never markup).
+
+All stored text goes into ``rich.text.Text`` objects, so a place called
+``[link=x]`` prints literally. Colour follows the terminal (none when piped,
+with ``NO_COLOR`` or ``--no-color``); glyphs carry the meaning without it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from store.model import BLOCS, MIXED_GLYPH, STATUS_MARKS, UNKNOWN_GLYPH, Control, Event, Faction, Period, Problem, Region
+
+DIM = "dim"
+
+
+def glyph_for(control: Control) -> tuple[str, str | None]:
+    """The glyph and colour that stand for a control state."""
+    if control.faction is not None:
+        return control.faction.glyph, control.faction.display_colour
+    if control.status == "mixed":
+        return MIXED_GLYPH, None
+    return UNKNOWN_GLYPH, None
+
+
+def status_label(control: Control) -> str:
+    if control.status == "unknown":
+        return "no data"
+    return control.status
+
+
+class Printer:
+    def __init__(self, *, no_color: bool = False, console: Console | None = None) -> None:
+        self.console = console or Console(
+            markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False
+        )
+
+    def line(self, *parts: Any) -> None:
+        text = Text()
+        for part in parts:
+            if isinstance(part, tuple):
+                text.append(str(part[0]), style=part[1] or "")
+            elif isinstance(part, Text):
+                text.append_text(part)
+            else:
+                text.append(str(part))
+        self.console.print(text, soft_wrap=True)
+
+    # --- status --------------------------------------------------------------------
+
+    def status(self, store: Any, control: Control) -> None:
+        region = control.region
+        self._heading(region)
+        path = " > ".join(r.name for r in store.ancestors(region.id))
+        self.line(("  " + path, DIM))
+        glyph, colour = glyph_for(control)
+        who = control.faction.name if control.faction else ("mixed control" if control.status == "mixed" else "no data")
+        mark = STATUS_MARKS.get(control.status, "")
+        self.line(
+            f"As of {control.at.isoformat()}: ",
+            (glyph, colour),
+            " ",
+            (who, "bold"),
+            f" ({status_label(control)}{' ' + mark if mark else ''})",
+        )
+        period = control.period
+        if period is not None:
+            if period.others:
+                self.line("  with: ", ", ".join(_faction_name(store, f) for f in period.others))
+            until = f", until {period.end.isoformat()}" if period.end else ", still so at the end of the data"
+            precision = f" (known to the {period.from_precision})" if period.from_precision != "day" else ""
+            self.line(f"  since {period.since_text}{precision}{until}; confidence {period.confidence}")
+            if period.note:
+                self._wrapped("  note: ", period.note)
+            for label, event_id in (("began with", period.start_event), ("ended with", period.end_event)):
+                if event_id and event_id in store.events:
+                    event = store.events[event_id]
+                    self.line(f"  {label}: ", (event.date_text, "bold"), f"  {event.type}: ", event.title)
+            self._sources(store, period.sources)
+        elif control.derived:
+            if control.since:
+                until = f" until {control.until.isoformat()}" if control.until else ""
+                self.line(f"  this picture since {control.since.isoformat()}{until} (derived from places under it)")
+            if control.breakdown:
+                self._breakdown(store, control)
+        elif control.status == "unknown":
+            span = store.span
+            self.line(f"  no control period covers this date (data spans {span[0]} to {span[1]})")
+
+    def _heading(self, region: Region) -> None:
+        parts: list[Any] = [(region.name, "bold")]
+        if region.name_ar:
+            parts += ["  ", region.name_ar]
+        parts += [(f"  {region.id} · {region.level}", DIM)]
+        self.line(*parts)
+
+    def _breakdown(self, store: Any, control: Control) -> None:
+        breakdown = control.breakdown
+        assert breakdown is not None
+        self.line(f"  {breakdown.total} places under it:")
+        for share in breakdown.by_bloc:
+            bloc = BLOCS.get(share.key)
+            glyph = bloc.glyph if bloc else UNKNOWN_GLYPH
+            label = bloc.label if bloc else "no data"
+            self.line("    ", (glyph, bloc.colour if bloc else None), f" {label:<12} {share.count:>4}  {share.share:>4.0%}")
+        factions = ", ".join(
+            f"{_faction_name(store, s.key) if s.key != 'unknown' else 'no data'} {s.count}" for s in breakdown.by_faction
+        )
+        self._wrapped("    by faction: ", factions)
+
+    def _sources(self, store: Any, source_ids: Iterable[str]) -> None:
+        ids = list(source_ids)
+        if not ids:
+            self.line(("  sources: none recorded", "yellow"))
+            return
+        self.line("  sources:")
+        for sid in ids:
+            source = store.sources.get(sid)
+            if source is None:
+                self.line(f"    - {sid} (missing)")
+                continue
+            parts = [source.publication, f"“{source.title}”"] + ([source.date] if source.date else [])
+            self._wrapped("    - ", ", ".join(parts), indent=6)
+            if source.url:
+                self.line("      ", (source.url, "underline"))
+
+    def _wrapped(self, prefix: str, text: str, indent: int | None = None) -> None:
+        width = max(40, self.console.width)
+        pad = " " * (indent if indent is not None else len(prefix))
+        lines = textwrap.wrap(text, width=width - len(pad), break_long_words=True, break_on_hyphens=False) or [""]
+        self.line(prefix, lines[0])
+        for rest in lines[1:]:
+            self.line(pad, rest)
+
+    # --- tree --------------------------------------------------------------------------
+
+    def tree(self, store: Any, roots: list[Region], day: date, depth: int | None) -> None:
+        self.line((f"As of {day.isoformat()}", DIM))
+
+        def walk(region: Region, level: int) -> None:
+            control = store.control(region.id, day)
+            glyph, colour = glyph_for(control)
+            if control.faction is not None:
+                who = control.faction.short
+            elif control.status == "mixed" and control.breakdown:
+                who = "mixed " + " ".join(
+                    f"{BLOCS[s.key].glyph}{s.count}" if s.key in BLOCS else f"{UNKNOWN_GLYPH}{s.count}"
+                    for s in control.breakdown.by_bloc
+                )
+            else:
+                who = "no data"
+            mark = STATUS_MARKS.get(control.status, "")
+            status = f" {control.status}" if control.status not in ("held", "mixed", "unknown") else ""
+            self.line(
+                "  " * level,
+                (glyph, colour),
+                " ",
+                region.name,
+                (f"  {who}{status}{' ' + mark if mark else ''}", DIM if control.status == "held" else ""),
+            )
+            if depth is None or level < depth:
+                for child in store.children(region.id):
+                    walk(child, level + 1)
+
+        for root in roots:
+            walk(root, 0)
+
+    # --- events ------------------------------------------------------------------------
+
+    def events(self, store: Any, events: list[Event]) -> None:
+        if not events:
+            self.line(("no events match", DIM))
+            return
+        for event in events:
+            places = ", ".join(store.regions[p].name if p in store.regions else p for p in event.places)
+            self.line((f"{event.date_text:<24}", "bold"), f" {event.type:<12} ", event.title)
+            details = []
+            if places:
+                details.append(places)
+            details += [f.text for f in event.figures]
+            details.append(f"confidence {event.confidence}")
+            self._wrapped(" " * 26, "; ".join(details), indent=26)
+            names = [store.sources[s].publication if s in store.sources else s for s in event.sources]
+            self._wrapped(" " * 26 + "sources: ", ", ".join(dict.fromkeys(names)), indent=26)
+        self.line((f"{len(events)} event{'s' if len(events) != 1 else ''}", DIM))
+
+    # --- factions -----------------------------------------------------------------------
+
+    def factions(self, store: Any) -> None:
+        def walk(faction: Faction, level: int) -> None:
+            bloc = BLOCS.get(faction.bloc)
+            self.line(
+                "  " * level,
+                (faction.glyph, faction.display_colour),
+                " ",
+                (f"{faction.short:<7}", "bold"),
+                " ",
+                faction.name,
+                (f"  {bloc.label if bloc else faction.bloc} · {faction.id}", DIM),
+            )
+            for child in store.faction_children(faction.id):
+                walk(child, level + 1)
+
+        for root in store.faction_roots():
+            walk(root, 0)
+
+    # --- history ------------------------------------------------------------------------
+
+    def history(self, store: Any, region: Region, periods: list[Period]) -> None:
+        self._heading(region)
+        for period in periods:
+            faction = store.factions.get(period.faction)
+            glyph = faction.glyph if faction else UNKNOWN_GLYPH
+            colour = faction.display_colour if faction else None
+            end = period.end.isoformat() if period.end else "…"
+            self.line(
+                f"  {period.since_text:<10} to {end:<10} ",
+                (glyph, colour),
+                " ",
+                (faction.name if faction else period.faction, "bold"),
+                f"  {period.status}, confidence {period.confidence}",
+            )
+            if period.others:
+                self.line(" " * 28, "with ", ", ".join(_faction_name(store, f) for f in period.others))
+            if period.start_event and period.start_event in store.events:
+                event = store.events[period.start_event]
+                self._wrapped(" " * 28 + "began with: ", f"{event.date_text} {event.title}", indent=28)
+            names = [store.sources[s].publication if s in store.sources else s for s in period.sources]
+            self._wrapped(" " * 28 + "sources: ", ", ".join(dict.fromkeys(names)), indent=28)
+
+    # --- validate -----------------------------------------------------------------------
+
+    def problems(self, store: Any, problems: list[Problem]) -> None:
+        counts = (
+            f"{len(store.regions)} regions, {len(store.factions)} factions, {len(store.periods)} periods, "
+            f"{len(store.events)} events, {len(store.sources)} sources"
+        )
+        if not problems:
+            self.line(("OK", "green"), f": {store.path}: no problems in {counts}")
+            return
+        for problem in problems:
+            self.line(f"{problem.table} {problem.record}: ", problem.message)
+        self.line((f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", "red"), f" in {counts}")
+
+
+def _faction_name(store: Any, faction_id: str) -> str:
+    faction = store.factions.get(faction_id)
+    return faction.name if faction else faction_id
