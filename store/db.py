@@ -362,13 +362,19 @@ class Store:
         return period if period.covers(day) else None
 
     def control(self, region_id: str, day: date) -> Control:
-        """Who controlled ``region_id`` on ``day``, derived from children if needed."""
+        """Who controlled ``region_id`` on ``day``, derived from children if needed.
+
+        ``since``/``until`` bound the situation, not the record: adjacent
+        periods with the same controller, status and partners count as one,
+        just as :meth:`changes` does not report a change between them.
+        """
         region = self.regions[region_id]
         if region_id in self._periods:
             period = self.period_at(region_id, day)
             if period is None:
                 before, after = self._gap_bounds(region_id, day)
                 return Control(region, day, "unknown", None, None, False, since=before, until=after)
+            since, until = self._stretch(region_id, period)
             return Control(
                 region,
                 day,
@@ -376,27 +382,40 @@ class Store:
                 self.factions.get(period.faction),
                 period,
                 False,
-                since=period.start,
-                until=period.end,
+                since=since,
+                until=until,
             )
         units = self.units(region_id)
         if not units:
             return Control(region, day, "unknown", None, None, True)
         current = [self.period_at(uid, day) for uid in units]
         breakdown = self._breakdown(units, current)
-        known = [p for p in current if p is not None]
-        factions = {p.faction for p in known}
-        since = max((p.start for p in known), default=None)
-        ends = [p.end for p in known]
-        until = None if not ends or any(e is None for e in ends) else min(e for e in ends if e)
-        if len(factions) == 1 and len(known) == len(units):
-            status = max((p.status for p in known), key=lambda s: _STATUS_SEVERITY.get(s, 0))
-            faction = self.factions.get(next(iter(factions)))
-        elif not known:
+        known = [(uid, p) for uid, p in zip(units, current) if p is not None]
+        if not known:
             return Control(region, day, "unknown", None, None, True, breakdown)
+        bounds = [self._stretch(uid, p) for uid, p in known]
+        since = max(start for start, _ in bounds)
+        until = min((end for _, end in bounds if end is not None), default=None)
+        factions = {p.faction for _, p in known}
+        if len(factions) == 1 and len(known) == len(units):
+            # One controller everywhere: the most severe of the units' statuses.
+            status = max((p.status for _, p in known), key=lambda s: _STATUS_SEVERITY.get(s, 0))
+            faction = self.factions.get(next(iter(factions)))
         else:
             status, faction = "mixed", None
         return Control(region, day, status, faction, None, True, breakdown, since, until)
+
+    def _stretch(self, region_id: str, period: Period) -> tuple[date, date | None]:
+        """First and last day of the run of adjacent same-situation periods around ``period``."""
+        plist = self._periods[region_id]
+        index = plist.index(period)
+        start_index = index
+        while start_index > 0 and _continues(plist[start_index - 1], plist[start_index]):
+            start_index -= 1
+        end_index = index
+        while end_index + 1 < len(plist) and _continues(plist[end_index], plist[end_index + 1]):
+            end_index += 1
+        return plist[start_index].start, plist[end_index].end
 
     def breakdown(self, region_id: str, day: date) -> Breakdown:
         units = self.units(region_id)
@@ -486,11 +505,7 @@ class Store:
                 elif previous.end is not None and day_after(previous.end) < period.start:
                     out.append(Change(day_after(previous.end), uid, previous, None))
                     out.append(Change(period.start, uid, None, period))
-                elif (previous.faction, previous.status, previous.others) != (
-                    period.faction,
-                    period.status,
-                    period.others,
-                ):
+                elif not _same_situation(previous, period):
                     out.append(Change(period.start, uid, previous, period))
                 previous = period
             if previous is not None and previous.end is not None:
@@ -824,6 +839,15 @@ class Store:
     def _reload(self) -> None:
         assert self._storage is not None
         self._load(self._storage.read() or {})
+
+
+def _same_situation(a: Period, b: Period) -> bool:
+    return (a.faction, a.status, a.others) == (b.faction, b.status, b.others)
+
+
+def _continues(earlier: Period, later: Period) -> bool:
+    """``later`` starts the day after ``earlier`` ends, in the same situation."""
+    return earlier.end is not None and day_after(earlier.end) == later.start and _same_situation(earlier, later)
 
 
 def _event_key(event: Event) -> tuple[date, date, str]:
