@@ -1,0 +1,331 @@
+"""The explorer: a thin app that wires the store to the widgets.
+
+State lives here (the "as of" date, the highlighted place, which right-hand
+pane shows); widgets are handed the :class:`~store.Store` and told what to
+show. Every binding is declared once, with an id, on the class that owns it
+(see :meth:`FrontlinesApp.binding_sections`); a user keymap remaps any id.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer
+
+from store import Region, Store
+from store.dates import add_months
+
+from .commands import FrontlinesCommands
+from .format import describe_changes, palette
+from .keymap import Keymap, default_path, load_keymap
+from .screens.date_prompt import DatePrompt
+from .screens.help import HelpScreen, key_label
+from .screens.search import SearchScreen
+from .widgets.breadcrumb import Breadcrumb
+from .widgets.chronicle import Chronicle
+from .widgets.detail import DetailPane
+from .widgets.events import EventsPane
+from .widgets.factions import FactionsPane, FactionTree
+from .widgets.miller import MillerColumns
+from .widgets.rowlist import RowList
+from .widgets.topbar import TopBar
+
+NARROW = 100  # below this width the preview column folds away
+PLAY_INTERVAL = 1.0
+
+
+class FrontlinesApp(App[None]):
+    """Who controlled what, when: Miller columns, details, events, factions, time."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "frontlines"
+    COMMANDS = App.COMMANDS | {FrontlinesCommands}
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("e", "toggle_events", "Events", id="app.events"),
+        Binding("f", "toggle_factions", "Factions", id="app.factions"),
+        Binding("left_square_bracket", "prev_change", "Prev", id="time.prev_change"),
+        Binding("right_square_bracket", "next_change", "Next", id="time.next_change"),
+        Binding("left_curly_bracket", "prev_month", "◀ month", show=False, id="time.prev_month"),
+        Binding("right_curly_bracket", "next_month", "month ▶", show=False, id="time.next_month"),
+        Binding("t", "date_prompt", "Date", id="time.prompt"),
+        Binding("space", "play", "Play", id="time.play"),
+        Binding("escape", "back", "Back", show=False, id="app.back"),
+    ]
+
+    as_of: reactive[date] = reactive(date(2018, 12, 31), init=False)
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        at: date | None = None,
+        keymap_path: Path | None = None,
+        use_keymap_file: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.focus_region: str | None = None
+        self.pane = "detail"
+        self._play_timer: Timer | None = None
+        self.colours = palette(True)
+        known = {b.id for _, bindings in self.binding_sections() for b in bindings if b.id}
+        path = keymap_path if keymap_path is not None else (default_path() if use_keymap_file else None)
+        self.keymap: Keymap = load_keymap(path, known)
+        if self.keymap.keys:
+            self.set_keymap(self.keymap.keys)
+        self.set_reactive(FrontlinesApp.as_of, at or store.span[1])
+
+    # --- bindings, for help, palette and keymap validation -----------------------------------
+
+    @classmethod
+    def binding_sections(cls) -> list[tuple[str, Sequence[Binding]]]:
+        return [
+            ("Everywhere", [b for b in cls.BINDINGS if isinstance(b, Binding)]),
+            ("Places", [b for b in MillerColumns.BINDINGS if isinstance(b, Binding)]),
+            ("Lists", [b for b in RowList.BINDINGS if isinstance(b, Binding)]),
+            ("Events pane", [b for b in EventsPane.BINDINGS if isinstance(b, Binding)]),
+            ("Factions pane", [b for b in FactionTree.BINDINGS if isinstance(b, Binding)]),
+            ("Search", [b for b in SearchScreen.BINDINGS if isinstance(b, Binding)]),
+            ("Date prompt", [b for b in DatePrompt.BINDINGS if isinstance(b, Binding)]),
+            ("Help", [b for b in HelpScreen.BINDINGS if isinstance(b, Binding)]),
+        ]
+
+    def key_for(self, binding: Binding) -> str:
+        return key_label(self.keymap.keys.get(binding.id or "", binding.key))
+
+    async def run_named_action(self, action: str) -> None:
+        await self.run_action(action)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.store.title, self.as_of, id="topbar")
+        yield Breadcrumb(id="breadcrumb")
+        with Horizontal(id="main"):
+            yield MillerColumns(self.store, self.as_of, id="miller")
+            with ContentSwitcher(initial="detail", id="right"):
+                yield DetailPane(self.store, id="detail")
+                yield EventsPane(self.store, id="events")
+                yield FactionsPane(self.store, id="factions")
+        yield Chronicle(id="chronicle")
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def miller(self) -> MillerColumns:
+        return self.query_one(MillerColumns)
+
+    def on_mount(self) -> None:
+        self._apply_width(self.size.width)
+        self._apply_theme_colours()
+        self.miller.current.focus()
+        first, last = self.store.span
+        self.query_one(Chronicle).say(
+            [f"Data {first} to {last} · [ ] changes · t date · / search · ? help"]
+        )
+        for warning in self.keymap.warnings + self.store.warnings:
+            self.notify(warning, title="Warning", severity="warning", timeout=10, markup=False)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme_colours())
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.miller.set_class(width < NARROW, "-narrow")
+        self.query_one("#main").set_class(width < NARROW, "-narrow")
+
+    def _apply_theme_colours(self) -> None:
+        self.colours = palette(self.current_theme.dark if self.current_theme else True)
+        self.miller.set_colours(self.colours)
+        for pane in (self.query_one(DetailPane), self.query_one(EventsPane), self.query_one(FactionsPane)):
+            pane.colours = self.colours
+        self._refresh_right()
+
+    # --- the highlighted place ---------------------------------------------------------------
+
+    def on_miller_columns_place_highlighted(self, message: MillerColumns.PlaceHighlighted) -> None:
+        self.focus_region = message.region.id
+        self.query_one(Breadcrumb).show(self.store.ancestors(message.region.id))
+        self._refresh_right()
+
+    def _refresh_right(self) -> None:
+        if self.focus_region is None:
+            return
+        if self.pane == "detail":
+            self.query_one(DetailPane).show(self.focus_region, self.as_of)
+        elif self.pane == "events":
+            self.query_one(EventsPane).show(self.focus_region, self.as_of)
+        elif self.pane == "factions":
+            self.query_one(FactionsPane).show(self.as_of)
+
+    def jump_to(self, region_id: str) -> None:
+        """Expand the columns to ``region_id`` and highlight it."""
+        if region_id not in self.store.regions:
+            return
+        self._show_pane("detail")
+        self.miller.jump_to(region_id)
+        self.miller.current.focus()
+
+    # --- panes -----------------------------------------------------------------------------------
+
+    def _show_pane(self, pane: str) -> None:
+        self.pane = pane
+        self.query_one(ContentSwitcher).current = pane
+        self._refresh_right()
+
+    def action_toggle_events(self) -> None:
+        if self.pane == "events":
+            self._show_pane("detail")
+            self.miller.current.focus()
+        else:
+            self._show_pane("events")
+            self.query_one(EventsPane).focus_list()
+
+    def action_toggle_factions(self) -> None:
+        if self.pane == "factions":
+            self._show_pane("detail")
+            self.miller.current.focus()
+        else:
+            self._show_pane("factions")
+            self.query_one(FactionsPane).show(self.as_of)
+            self.query_one(FactionsPane).focus_tree()
+
+    def action_back(self) -> None:
+        if self._play_timer is not None:
+            self._stop_playing()
+        elif self.pane != "detail":
+            self._show_pane("detail")
+            self.miller.current.focus()
+
+    def on_events_pane_event_chosen(self, message: EventsPane.EventChosen) -> None:
+        event = message.event
+        self.set_date(event.last, say=f"{event.date_text} {event.type}: {event.title}")
+
+    def on_factions_pane_place_chosen(self, message: FactionsPane.PlaceChosen) -> None:
+        self.jump_to(message.region_id)
+
+    # --- time ------------------------------------------------------------------------------------
+
+    def watch_as_of(self, day: date) -> None:
+        self.query_one(TopBar).set_state(day=day)
+        self.miller.set_day(day)
+        self._refresh_right()
+
+    def set_date(self, day: date, *, say: str | None = None, changes_of: str | None = None) -> None:
+        """Move the global date; tell, in the chronicle, what changed that day."""
+        self.as_of = day
+        region = changes_of or self.focus_region
+        lines = describe_changes(self.store, self.store.changes_on(region, day)) if region else []
+        chronicle = self.query_one(Chronicle)
+        if say:
+            chronicle.say([say, *lines])
+        else:
+            chronicle.say(lines, prefix="" if lines else f"{day.isoformat()}: ")
+
+    def _subtree_days(self) -> list[date]:
+        return self.store.change_days(self.focus_region)
+
+    def _subtree_name(self) -> str:
+        region: Region | None = self.store.regions.get(self.focus_region or "")
+        return region.name if region else "the data"
+
+    def action_next_change(self) -> bool:
+        later = [d for d in self._subtree_days() if d > self.as_of]
+        if not later:
+            self.query_one(Chronicle).say([f"No later change of control in {self._subtree_name()}."])
+            self.bell()
+            return False
+        self.set_date(later[0])
+        return True
+
+    def action_prev_change(self) -> None:
+        earlier = [d for d in self._subtree_days() if d < self.as_of]
+        if not earlier:
+            self.query_one(Chronicle).say([f"No earlier change of control in {self._subtree_name()}."])
+            self.bell()
+            return
+        self.set_date(earlier[-1])
+
+    def _step_months(self, months: int) -> None:
+        first, last = self.store.span
+        day = min(max(add_months(self.as_of, months), first), last)
+        if day == self.as_of:
+            self.bell()
+            return
+        self.set_date(day)
+
+    def action_next_month(self) -> None:
+        self._step_months(1)
+
+    def action_prev_month(self) -> None:
+        self._step_months(-1)
+
+    def action_date_prompt(self) -> None:
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self.set_date(day)
+
+        self.push_screen(DatePrompt(self.as_of, self.store.span), chosen)
+
+    def action_play(self) -> None:
+        if self._play_timer is not None:
+            self._stop_playing()
+            return
+        days = self._subtree_days()
+        if not days:
+            self.notify("No changes of control to play here.", markup=False)
+            return
+        if self.as_of >= days[-1]:
+            self.set_date(self.store.span[0], say=f"Playing the changes in {self._subtree_name()} from the start")
+        self._play_timer = self.set_interval(PLAY_INTERVAL, self._play_step)
+        self.query_one(TopBar).set_state(playing=True)
+
+    def _play_step(self) -> None:
+        if not self.action_next_change():
+            self._stop_playing()
+
+    def _stop_playing(self) -> None:
+        if self._play_timer is not None:
+            self._play_timer.stop()
+            self._play_timer = None
+        self.query_one(TopBar).set_state(playing=False)
+
+    @property
+    def playing(self) -> bool:
+        return self._play_timer is not None
+
+    # --- search and help ---------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        def chosen(region_id: str | None) -> None:
+            if region_id:
+                self.jump_to(region_id)
+
+        self.push_screen(SearchScreen(self.store), chosen)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_sections(), self.keymap.keys))
+
+
+def make_app(store: Store, *, at: date | None = None, keymap_path: Path | None = None, use_keymap_file: bool = True) -> FrontlinesApp:
+    """The one factory used by the CLI, the Pilot tests and the snapshot tests."""
+    return FrontlinesApp(store, at=at, keymap_path=keymap_path, use_keymap_file=use_keymap_file)
+
+
+def run_explorer(store: Store, *, at: date | None = None, no_color: bool = False) -> int:
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
+    app = make_app(store, at=at)
+    app.run()
+    return app.return_code or 0

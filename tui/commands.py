@@ -1,0 +1,55 @@
+"""The command palette (Ctrl+P): every action of the explorer, and "Go to" any place.
+
+Stored names never pass through markup: hits are built from ``Content``
+objects, and no stored text goes into ``help`` (which Textual parses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+if TYPE_CHECKING:
+    from .app import FrontlinesApp
+
+
+def _actions(app: FrontlinesApp) -> Iterator[tuple[str, str, str]]:
+    """(label, action, help) for every declared binding of the explorer."""
+    seen: set[str] = set()
+    for _section, bindings in app.binding_sections():
+        for binding in bindings:
+            if binding.action in seen or not binding.description:
+                continue
+            seen.add(binding.action)
+            yield binding.description, binding.action, f"key: {app.key_for(binding)}"
+
+
+class FrontlinesCommands(Provider):
+    @property
+    def fl_app(self) -> FrontlinesApp:
+        return self.app  # type: ignore[return-value]
+
+    async def discover(self) -> Hits:
+        for label, action, help_text in _actions(self.fl_app):
+            yield DiscoveryHit(Content(label), partial(self.fl_app.run_named_action, action), text=label, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        app = self.fl_app
+        matcher = self.matcher(query)
+        for label, action, help_text in _actions(app):
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, Content(label), partial(app.run_named_action, action), text=label, help=help_text)
+        if len(query.strip()) < 2:
+            return
+        for rank, match in enumerate(app.store.search(query, limit=12)):
+            region = match.region
+            display = Content.assemble("Go to ", (region.name, "bold"), Content(f"  {region.level}"))
+            if match.matched != region.name:
+                display = display + Content(f"  ← {match.matched}")
+            score = max(0.05, 0.95 - 0.05 * match.tier - 0.01 * rank)
+            yield Hit(score, display, partial(app.jump_to, region.id), text=f"Go to {region.name}")

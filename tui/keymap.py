@@ -1,0 +1,73 @@
+"""User key remapping: a TOML file mapping binding ids to keys.
+
+::
+
+    # ~/.config/frontlines/keymap.toml
+    "list.down" = "n"          # one key
+    "nav.ascend" = "b,left"    # several, comma-separated
+
+Entries may also sit under a ``[keys]`` table. Unknown ids, empty or
+malformed keys and TOML errors become warnings; the app still starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_VAR = "FRONTLINES_KEYMAP"
+FILE_NAME = "keymap.toml"
+_KEY_TOKEN = re.compile(r"^(?:(?:ctrl|alt|shift|meta|super)\+)*(?:[a-z0-9_]+|[^\s,])$", re.IGNORECASE)
+
+
+@dataclass
+class Keymap:
+    path: Path | None
+    keys: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_path() -> Path:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    from store.locate import user_config_dir
+
+    return user_config_dir() / FILE_NAME
+
+
+def load_keymap(path: Path | None, known_ids: set[str]) -> Keymap:
+    """Read ``path`` (missing is fine: no remapping)."""
+    result = Keymap(path)
+    if path is None or not path.exists():
+        return result
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        result.warnings.append(f"{path}: cannot read: {exc}; keys left as they are")
+        return result
+    except tomllib.TOMLDecodeError as exc:
+        result.warnings.append(f"{path}: not valid TOML ({exc}); keys left as they are")
+        return result
+    table = data.get("keys", data) if isinstance(data.get("keys"), dict) else data
+    for binding_id, keys in table.items():
+        if binding_id == "keys" and isinstance(keys, dict):
+            continue
+        if binding_id not in known_ids:
+            close = sorted(i for i in known_ids if i.split(".")[-1] == binding_id.split(".")[-1])
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            result.warnings.append(f"{path}: unknown binding id '{binding_id}'{hint}; ignored")
+            continue
+        if not isinstance(keys, str) or not keys.strip():
+            result.warnings.append(f"{path}: '{binding_id}' must be a key such as \"n\" or \"ctrl+n\"; ignored")
+            continue
+        tokens = [token.strip() for token in keys.split(",")]
+        bad = [token for token in tokens if not _KEY_TOKEN.match(token)]
+        if bad or not all(tokens):
+            result.warnings.append(f"{path}: '{binding_id}' has a key Textual cannot use: {keys!r}; ignored")
+            continue
+        result.keys[binding_id] = ",".join(tokens)
+    return result

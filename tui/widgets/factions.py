@@ -1,0 +1,179 @@
+"""The faction hierarchy with bloc glyphs and colours, and what each held at the date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static, Tree
+from textual.widgets.option_list import Option
+
+from store import Faction, Store
+from store.model import BLOCS
+
+from ..format import palette
+
+
+class FactionTree(Tree[str]):
+    """The faction tree, with the same j/k movement as the place lists."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="factions.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="factions.up"),
+    ]
+
+
+class FactionsPane(Vertical):
+    """Tree of factions (by bloc); below it, the places the highlighted one held."""
+
+    DEFAULT_CSS = """
+    FactionsPane {
+        width: 2fr;
+        min-width: 30;
+        border: round $accent;
+    }
+    FactionsPane > Tree {
+        height: 1fr;
+        min-height: 5;
+        padding: 0 0;
+        overflow-x: hidden;
+    }
+    FactionsPane > #holdings-title {
+        color: $text-muted;
+        padding: 0 1;
+        border-top: solid $panel-lighten-2;
+    }
+    FactionsPane > OptionList, FactionsPane > OptionList:focus {
+        height: 1fr;
+        min-height: 3;
+        border: none;
+    }
+    """
+
+    class PlaceChosen(Message):
+        def __init__(self, region_id: str) -> None:
+            super().__init__()
+            self.region_id = region_id
+
+    def __init__(self, store: Store, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.store = store
+        self.colours = palette(True)
+        self.day: date = store.span[1]
+        self.faction_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[str] = FactionTree(Text("Factions"), id="factions-tree")
+        tree.show_root = False
+        tree.guide_depth = 2
+        yield tree
+        yield Static(id="holdings-title")
+        yield OptionList(id="holdings")
+
+    def on_mount(self) -> None:
+        self._build_tree()
+
+    def _label(self, faction: Faction) -> Text:
+        key = faction.bloc if faction.bloc in BLOCS else "other"
+        text = Text()
+        text.append(faction.glyph, style=f"bold {self.colours.get(key, '')}".strip())
+        text.append(" ")
+        text.append(faction.name)
+        text.append(f"  {faction.short}", style="dim")
+        held = len(self.store.holdings(faction.id, self.day))
+        if held:
+            text.append(f"  holds {held}", style="bold")
+        return text
+
+    def _build_tree(self) -> None:
+        tree = self.query_one(Tree)
+        tree.clear()
+        by_bloc: dict[str, list[Faction]] = {}
+        for faction in self.store.faction_roots():
+            by_bloc.setdefault(faction.bloc, []).append(faction)
+        for bloc_id, roots in by_bloc.items():
+            bloc = BLOCS.get(bloc_id)
+            label = Text()
+            label.append(bloc.glyph if bloc else "?", style=f"bold {self.colours.get(bloc_id, '')}".strip())
+            label.append(f" {bloc.label if bloc else bloc_id}", style="bold")
+            node = tree.root.add(label, data=None, expand=True)
+            for faction in roots:
+                self._add(node, faction)
+        tree.root.expand()
+
+    def _add(self, node, faction: Faction) -> None:  # type: ignore[no-untyped-def]
+        children = self.store.faction_children(faction.id)
+        if children:
+            child = node.add(self._label(faction), data=faction.id, expand=True)
+            for sub in children:
+                self._add(child, sub)
+        else:
+            node.add_leaf(self._label(faction), data=faction.id)
+
+    def show(self, day: date) -> None:
+        if day != self.day:
+            self.day = day
+            self._relabel()
+            self._fill_holdings()
+
+    def _relabel(self) -> None:
+        tree = self.query_one(Tree)
+
+        def walk(node) -> None:  # type: ignore[no-untyped-def]
+            if isinstance(node.data, str) and node.data in self.store.factions:
+                node.set_label(self._label(self.store.factions[node.data]))
+            for child in node.children:
+                walk(child)
+
+        walk(tree.root)
+
+    def on_tree_node_highlighted(self, message: Tree.NodeHighlighted) -> None:
+        message.stop()
+        data = message.node.data
+        self.faction_id = data if isinstance(data, str) else None
+        self._fill_holdings()
+
+    def on_tree_node_selected(self, message: Tree.NodeSelected) -> None:
+        message.stop()
+        holdings = self.query_one("#holdings", OptionList)
+        if holdings.option_count:
+            holdings.focus()
+
+    def _fill_holdings(self) -> None:
+        holdings = self.query_one("#holdings", OptionList)
+        holdings.clear_options()
+        title = self.query_one("#holdings-title", Static)
+        if self.faction_id is None:
+            title.update(Text("Highlight a faction to see the places it held", style="dim"))
+            return
+        faction = self.store.factions[self.faction_id]
+        places = self.store.holdings(faction.id, self.day)
+        header = Text()
+        header.append(faction.name)
+        header.append(f" held {len(places)} place{'s' if len(places) != 1 else ''} on {self.day.isoformat()}")
+        if places:
+            header.append(" · Enter jumps there", style="dim")
+        title.update(header)
+        options = []
+        for region in places:
+            parent = self.store.regions.get(region.parent) if region.parent else None
+            label = Text(region.name)
+            if parent:
+                label.append(f"  {parent.name}", style="dim")
+            period = self.store.period_at(region.id, self.day)
+            if period and period.status != "held":
+                label.append(f"  {period.status}", style="italic")
+            options.append(Option(label, id=region.id))
+        holdings.add_options(options)
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        message.stop()
+        if message.option.id:
+            self.post_message(self.PlaceChosen(message.option.id))
+
+    def focus_tree(self) -> None:
+        self.query_one(Tree).focus()

@@ -1,0 +1,145 @@
+"""Miller columns: the current level, and a preview of the highlighted place's children.
+
+The widget owns the navigation path (the places above the current column)
+and tells the app which place is highlighted; it never reads files, only
+the :class:`~store.Store` it is given.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+
+from store import Region, Store
+
+from .places import PlaceColumn
+from .rowlist import RowList
+
+
+class MillerColumns(Horizontal):
+    """Two place columns; ``h``/``l`` move up and down the hierarchy."""
+
+    BINDINGS = [
+        Binding("l,right", "descend", "In", id="nav.descend"),
+        Binding("h,left,backspace", "ascend", "Out", id="nav.ascend"),
+    ]
+
+    DEFAULT_CSS = """
+    MillerColumns {
+        height: 1fr;
+        width: 100%;
+    }
+    MillerColumns > #preview {
+        display: block;
+    }
+    MillerColumns.-narrow > #preview {
+        display: none;
+    }
+    """
+
+    class PlaceHighlighted(Message):
+        """The highlighted place changed (or was re-announced)."""
+
+        def __init__(self, region: Region) -> None:
+            super().__init__()
+            self.region = region
+
+    def __init__(self, store: Store, day: date, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.store = store
+        self.day = day
+        self.path: list[str] = []  # region ids above the current column
+        self._cursor_memory: dict[str | None, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield PlaceColumn(self.store, self.day, id="current")
+        yield PlaceColumn(self.store, self.day, id="preview", empty_text="no places under it")
+
+    @property
+    def current(self) -> PlaceColumn:
+        return self.query_one("#current", PlaceColumn)
+
+    @property
+    def preview(self) -> PlaceColumn:
+        return self.query_one("#preview", PlaceColumn)
+
+    def on_mount(self) -> None:
+        self.preview.can_focus = False
+        if not self.current.regions:
+            self._show_level(None)
+
+    # --- navigation ---------------------------------------------------------------
+
+    @property
+    def parent_id(self) -> str | None:
+        return self.path[-1] if self.path else None
+
+    @property
+    def highlighted(self) -> Region | None:
+        return self.current.highlighted
+
+    def _show_level(self, parent_id: str | None, select: str | None = None) -> None:
+        regions = self.store.children(parent_id) if parent_id else self.store.roots()
+        wanted = select or self._cursor_memory.get(parent_id)
+        cursor = 0
+        if wanted:
+            cursor = next((i for i, r in enumerate(regions) if r.id == wanted), 0)
+        title = self.store.regions[parent_id].name if parent_id else "Places"
+        self.current.show(regions, cursor, title)
+
+    def action_descend(self) -> None:
+        region = self.highlighted
+        if region is None:
+            return
+        if not self.store.has_children(region.id):
+            self.app.bell()
+            return
+        self._cursor_memory[self.parent_id] = region.id
+        self.path.append(region.id)
+        self._show_level(region.id)
+
+    def action_ascend(self) -> None:
+        if not self.path:
+            self.app.bell()
+            return
+        came_from = self.path.pop()
+        self._show_level(self.parent_id, select=came_from)
+
+    def jump_to(self, region_id: str) -> None:
+        """Show ``region_id`` highlighted in its parent's column."""
+        chain = [r.id for r in self.store.ancestors(region_id)]
+        self.path = chain[:-1]
+        for parent, child in zip([None, *chain], chain):
+            self._cursor_memory[parent] = child
+        self._show_level(self.parent_id, select=region_id)
+
+    def set_day(self, day: date) -> None:
+        self.day = day
+        self.current.set_day(day)
+        self.preview.set_day(day)
+
+    def set_colours(self, colours: dict[str, str]) -> None:
+        self.current.set_colours(colours)
+        self.preview.set_colours(colours)
+
+    # --- messages ---------------------------------------------------------------------
+
+    def on_row_list_highlighted(self, message: RowList.Highlighted) -> None:
+        if message.row_list is not self.current:
+            message.stop()
+            return
+        message.stop()
+        region = self.current.highlighted
+        if region is None:
+            return
+        self.preview.show(self.store.children(region.id), 0, region.name)
+        self.post_message(self.PlaceHighlighted(region))
+
+    def on_row_list_selected(self, message: RowList.Selected) -> None:
+        message.stop()
+        if message.row_list is self.current:
+            self.action_descend()

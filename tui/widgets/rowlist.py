@@ -1,0 +1,199 @@
+"""A keyboard-first list that draws only the rows on screen (Line API).
+
+Subclasses implement :meth:`RowList.render_row`; the list keeps a cursor,
+scrolls to it, and posts :class:`RowList.Highlighted` and
+:class:`RowList.Selected`. Cost per key press is the visible rows, not the
+list's length.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class RowList(ScrollView, can_focus=True):
+    """A virtual list of one-line rows with a cursor."""
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "Top", show=False, id="list.top"),
+        Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("enter", "select", "Open", show=False, id="list.select"),
+    ]
+
+    COMPONENT_CLASSES = {"rowlist--cursor", "rowlist--empty"}
+
+    DEFAULT_CSS = """
+    RowList {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    RowList > .rowlist--cursor {
+        background: $surface-lighten-2;
+        text-style: bold;
+    }
+    RowList:focus > .rowlist--cursor {
+        background: $accent 40%;
+        text-style: bold;
+    }
+    RowList > .rowlist--empty {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Highlighted(Message):
+        def __init__(self, row_list: RowList, index: int) -> None:
+            super().__init__()
+            self.row_list = row_list
+            self.index = index
+
+        @property
+        def control(self) -> RowList:
+            return self.row_list
+
+    class Selected(Message):
+        def __init__(self, row_list: RowList, index: int) -> None:
+            super().__init__()
+            self.row_list = row_list
+            self.index = index
+
+        @property
+        def control(self) -> RowList:
+            return self.row_list
+
+    def __init__(self, *, empty_text: str = "nothing here", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._count = 0
+        self.empty_text = empty_text
+
+    # --- content ---------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return self._count
+
+    def set_row_count(self, count: int, cursor: int = 0) -> None:
+        """Replace the rows (the subclass holds the data) and place the cursor."""
+        self._count = count
+        self.virtual_size = Size(self.size.width, count)
+        self.set_reactive(RowList.cursor, max(0, min(cursor, count - 1)))
+        self._scroll_cursor_into_view(center=True)
+        self.refresh()
+        if count:
+            self.post_message(self.Highlighted(self, self.cursor))
+
+    def render_row(self, index: int, width: int) -> Text:
+        raise NotImplementedError
+
+    # --- drawing ------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        base = self.rich_style
+        index = self.scroll_offset.y + y
+        if self._count == 0:
+            if y == 0:
+                style = self.get_component_rich_style("rowlist--empty")
+                return _strip(Text(" " + self.empty_text, style=style), width, base, self.app.console)
+            return Strip.blank(width, base)
+        if index >= self._count:
+            return Strip.blank(width, base)
+        text = self.render_row(index, width)
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("rowlist--cursor")
+        return _strip(text, width, style, self.app.console)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self._count)
+        self._scroll_cursor_into_view()
+
+    # --- cursor ---------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        if self._count:
+            self.post_message(self.Highlighted(self, new))
+
+    def move_cursor(self, index: int) -> None:
+        if self._count == 0:
+            return
+        index = max(0, min(index, self._count - 1))
+        if index != self.cursor:
+            self.cursor = index
+
+    def _scroll_cursor_into_view(self, center: bool = False) -> None:
+        height = self.scrollable_content_region.height or self.size.height
+        if height <= 0:
+            return
+        top = self.scroll_offset.y
+        if center and not (top <= self.cursor < top + height):
+            self.scroll_to(y=max(0, self.cursor - height // 2), animate=False, immediate=True)
+        elif self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self._count - 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - max(1, self.size.height - 1))
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + max(1, self.size.height - 1))
+
+    def action_select(self) -> None:
+        if self._count:
+            self.post_message(self.Selected(self, self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < self._count:
+            self.focus()
+            if index == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.move_cursor(index)
+
+
+def _strip(text: Text, width: int, style: Style, console: Console) -> Strip:
+    """One row: the text cut (with an ellipsis) or padded to ``width``, on ``style``."""
+    text = text.copy()
+    text.truncate(width, overflow="ellipsis", pad=True)
+    segments = [
+        Segment(seg.text, style + seg.style if seg.style else style)
+        for seg in text.render(console, end="")
+    ]
+    return Strip(segments, width).crop_extend(0, width, style)

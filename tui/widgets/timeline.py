@@ -1,0 +1,207 @@
+"""Control over time: a one-line strip for a place, a stacked chart for a parent.
+
+Both span the data's whole period, mark the current date, and use a glyph
+or fill pattern per bloc so they read without colour.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual.widget import Widget
+
+from store import Store
+from store.model import BLOCS
+
+from ..format import bloc_glyph, palette
+
+# Bottom to top in the chart; the fill pattern tells blocs apart without colour.
+STACK_ORDER = ("government", "other", "kurdish", "jihadist", "opposition", "unknown")
+FILLS = {
+    "government": "█",
+    "opposition": "▓",
+    "jihadist": "▒",
+    "kurdish": "░",
+    "other": "▚",
+    "unknown": " ",
+}
+
+
+def sample_days(first: date, last: date, columns: int) -> tuple[list[date], str]:
+    """Days to sample for ``columns`` columns: one a week if it fits, else a
+    month (or several months) a column. Each day is its bucket's last day."""
+    span = (last - first).days + 1
+    if columns <= 0 or span <= 0:
+        return [], ""
+    weeks = (span + 6) // 7
+    if weeks <= columns:
+        days = [min(last, first + timedelta(days=7 * i + 6)) for i in range(weeks)]
+        return days, "week"
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    per = max(1, -(-months // columns))  # months per column, rounded up
+    days = []
+    index = 0
+    while index < months:
+        end_index = min(months, index + per) - 1
+        year, month = divmod(first.year * 12 + first.month - 1 + end_index, 12)
+        month += 1
+        next_first = date(year + (month == 12), month % 12 + 1, 1)
+        days.append(min(last, next_first - timedelta(days=1)))
+        index += per
+    return days, "month" if per == 1 else f"{per} months"
+
+
+def marker_line(width: int, marker: int | None, label: str) -> Text:
+    """``▼ as of`` above the column of the current date."""
+    if marker is None or not 0 <= marker < width:
+        return Text("")
+    text = f"▼ {label}"
+    if marker + len(text) > width:
+        text = f"{label} ▼"
+        return Text(" " * max(0, marker - len(text) + 1) + text, style="bold")
+    return Text(" " * marker + text, style="bold")
+
+
+def axis(days: list[date], marker: int | None) -> Text:
+    """Year labels under the columns, and the as-of marker."""
+    width = len(days)
+    line = [" "] * width
+    previous_year = None
+    for i, day in enumerate(days):
+        if day.year != previous_year:
+            label = str(day.year)
+            if all(c == " " for c in line[i : i + len(label) + 1]) and i + len(label) <= width:
+                line[i : i + len(label)] = list(label)
+            previous_year = day.year
+    text = Text("".join(line), style="dim")
+    if marker is not None and 0 <= marker < width:
+        text = Text("".join(line[:marker]), style="dim")
+        text.append("▲", style="bold reverse")
+        text.append("".join(line[marker + 1 :]), style="dim")
+    return text
+
+
+def marker_index(days: list[date], day: date) -> int | None:
+    if not days or day < days[0] - timedelta(days=400) or day > days[-1] + timedelta(days=1):
+        return None
+    for i, sample in enumerate(days):
+        if day <= sample:
+            return i
+    return len(days) - 1
+
+
+class TimelineStrip(Widget):
+    """One place's control history as a strip of bloc glyphs across the data span."""
+
+    DEFAULT_CSS = """
+    TimelineStrip {
+        height: 3;
+        width: 100%;
+    }
+    """
+
+    def __init__(self, store: Store, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.store = store
+        self.region_id: str | None = None
+        self.day: date = store.span[1]
+        self.colours = palette(True)
+
+    def show(self, region_id: str, day: date) -> None:
+        self.region_id, self.day = region_id, day
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        if self.region_id is None:
+            return Text("")
+        width = max(1, self.size.width)
+        first, last = self.store.span
+        span = (last - first).days + 1
+        days = [first + timedelta(days=(span * i + span // 2) // width) for i in range(width)]
+        strip = Text()
+        for day in days:
+            control = self.store.control(self.region_id, day)
+            key = control.faction.bloc if control.faction else ("mixed" if control.status == "mixed" else "unknown")
+            style = self.colours.get(key, "")
+            strip.append(bloc_glyph(key), style=style)
+        marker = marker_index(days, self.day)
+        return Text.assemble(marker_line(width, marker, self.day.isoformat()), "\n", strip, "\n", axis(days, None))
+
+
+class ControlChart(Widget):
+    """Share of a parent's places held by each bloc, one column per week or month."""
+
+    DEFAULT_CSS = """
+    ControlChart {
+        height: 11;
+        width: 100%;
+    }
+    """
+
+    def __init__(self, store: Store, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.store = store
+        self.region_id: str | None = None
+        self.day: date = store.span[1]
+        self.colours = palette(True)
+        self._cache: dict[tuple[str, int], tuple[list[date], str, list[dict[str, float]]]] = {}
+
+    def show(self, region_id: str, day: date) -> None:
+        self.region_id, self.day = region_id, day
+        self.refresh()
+
+    def series(self, width: int) -> tuple[list[date], str, list[dict[str, float]]]:
+        assert self.region_id is not None
+        key = (self.region_id, width)
+        cached = self._cache.get(key)
+        if cached is None:
+            first, last = self.store.span
+            days, unit = sample_days(first, last, width)
+            cached = (days, unit, self.store.bloc_shares_over_time(self.region_id, days))
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def render(self) -> RenderableType:
+        if self.region_id is None:
+            return Text("")
+        width = max(1, self.size.width)
+        rows = max(2, self.size.height - 3)
+        days, unit, shares = self.series(width)
+        # Widen each column when the pane has room for it.
+        repeat = max(1, width // max(1, len(days)))
+        days = [d for d in days for _ in range(repeat)]
+        shares = [s for s in shares for _ in range(repeat)]
+        marker = marker_index(days, self.day)
+        if marker is not None and repeat > 1:
+            marker = marker - marker % repeat
+        lines: list[Text] = [marker_line(len(days), marker, self.day.isoformat())]
+        rows -= 1
+        for row in range(rows):
+            level = (rows - row - 0.5) / rows  # the row's middle, 0 at the bottom
+            line = Text()
+            for i, share in enumerate(shares):
+                cumulative = 0.0
+                key = "unknown"
+                for bloc in STACK_ORDER:
+                    cumulative += share.get(bloc, 0.0)
+                    if level <= cumulative + 1e-9:
+                        key = bloc
+                        break
+                style = self.colours.get(key, "")
+                if i == marker:
+                    style = f"{style} reverse".strip() if key != "unknown" else "reverse"
+                line.append(FILLS.get(key, " "), style=style)
+            lines.append(line)
+        lines.append(axis(days, None))
+        present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
+        legend = Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}  ", style="dim")
+        for bloc in present:
+            label = BLOCS[bloc].label if bloc in BLOCS else "no data"
+            legend.append(FILLS[bloc] if bloc != "unknown" else "·", style=self.colours.get(bloc, ""))
+            legend.append(f" {label}  ")
+        lines.append(legend)
+        return Text("\n").join(lines)
