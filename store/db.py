@@ -245,6 +245,7 @@ class Store:
         self._units: dict[str, tuple[str, ...]] = {}
         self._descendants: dict[str, frozenset[str]] = {}
         self._changes: dict[str | None, tuple[Change, ...]] = {}
+        self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
 
     # --- meta -------------------------------------------------------------------
 
@@ -593,14 +594,25 @@ class Store:
         return out
 
     def holdings(self, faction_id: str, day: date) -> list[Region]:
-        """Units (regions with their own periods) the faction controlled on ``day``."""
-        out = [
-            self.regions[rid]
-            for rid in self._periods
-            if rid in self.regions and (p := self.period_at(rid, day)) is not None and p.faction == faction_id
-        ]
-        out.sort(key=lambda r: r.name.casefold())
-        return out
+        """Units (regions with their own periods) the faction controlled on ``day``, by name."""
+        return [self.regions[rid] for rid in self.holders(day).get(faction_id, ())]
+
+    def holders(self, day: date) -> dict[str, tuple[str, ...]]:
+        """Every faction's units on ``day`` (one pass over the units, cached per day)."""
+        cached = self._holders.get(day)
+        if cached is not None:
+            return cached
+        found: dict[str, list[str]] = defaultdict(list)
+        for rid in self._periods:
+            if rid in self.regions and (period := self.period_at(rid, day)) is not None:
+                found[period.faction].append(rid)
+        result = {
+            fid: tuple(sorted(ids, key=lambda r: (self.regions[r].name.casefold(), r))) for fid, ids in found.items()
+        }
+        if len(self._holders) >= 8:
+            self._holders.pop(next(iter(self._holders)))
+        self._holders[day] = result
+        return result
 
     def resolve_faction(self, query: str) -> Faction | None:
         if query in self.factions:

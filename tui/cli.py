@@ -48,8 +48,9 @@ def _positive(text: str) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"frontlines: {message}\n")
+        """One line, naming what was wrong; the usage is one --help away."""
+        command = self.prog if self.prog != "frontlines" else "frontlines"
+        self.exit(EXIT_USAGE, f"frontlines: {message} (see `{command} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,9 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `frontlines events | head`
+    except BrokenPipeError:  # `frontlines events | head`: the reader has all it wanted
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError:
             pass
         return EXIT_OK

@@ -15,29 +15,25 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from store.model import BLOCS, MIXED_GLYPH, STATUS_MARKS, UNKNOWN_GLYPH, Control, Event, Faction, Period, Problem, Region
+from store.model import BLOCS, Control, Event, Faction, Period, Problem, Region
+
+from .format import bloc_glyph, control_glyph, palette, status_text
 
 DIM = "dim"
+COLOURS = palette(dark=True)
 
 
-def glyph_for(control: Control) -> tuple[str, str | None]:
-    """The glyph and colour that stand for a control state."""
-    if control.faction is not None:
-        return control.faction.glyph, control.faction.display_colour
-    if control.status == "mixed":
-        return MIXED_GLYPH, None
-    return UNKNOWN_GLYPH, None
+class _PipeConsole(Console):
+    """A reader that stops reading (``| head``) is not an error: let the CLI exit 0."""
 
-
-def status_label(control: Control) -> str:
-    if control.status == "unknown":
-        return "no data"
-    return control.status
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
 
 
 class Printer:
     def __init__(self, *, no_color: bool = False, console: Console | None = None) -> None:
-        self.console = console or Console(
+        self.console = console or _PipeConsole(
             markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False
         )
 
@@ -59,15 +55,13 @@ class Printer:
         self._heading(region)
         path = " > ".join(r.name for r in store.ancestors(region.id))
         self.line(("  " + path, DIM))
-        glyph, colour = glyph_for(control)
         who = control.faction.name if control.faction else ("mixed control" if control.status == "mixed" else "no data")
-        mark = STATUS_MARKS.get(control.status, "")
         self.line(
             f"As of {control.at.isoformat()}: ",
-            (glyph, colour),
+            control_glyph(control, COLOURS),
             " ",
             (who, "bold"),
-            f" ({status_label(control)}{' ' + mark if mark else ''})",
+            f" ({status_text(control)})",
         )
         period = control.period
         if period is not None:
@@ -106,9 +100,10 @@ class Printer:
         self.line(f"  {breakdown.total} places under it:")
         for share in breakdown.by_bloc:
             bloc = BLOCS.get(share.key)
-            glyph = bloc.glyph if bloc else UNKNOWN_GLYPH
             label = bloc.label if bloc else "no data"
-            self.line("    ", (glyph, bloc.colour if bloc else None), f" {label:<12} {share.count:>4}  {share.share:>4.0%}")
+            self.line(
+                "    ", (bloc_glyph(share.key), COLOURS.get(share.key)), f" {label:<12} {share.count:>4}  {share.share:>4.0%}"
+            )
         factions = ", ".join(
             f"{_faction_name(store, s.key) if s.key != 'unknown' else 'no data'} {s.count}" for s in breakdown.by_faction
         )
@@ -145,24 +140,21 @@ class Printer:
 
         def walk(region: Region, level: int) -> None:
             control = store.control(region.id, day)
-            glyph, colour = glyph_for(control)
             if control.faction is not None:
                 who = control.faction.short
             elif control.status == "mixed" and control.breakdown:
-                who = "mixed " + " ".join(
-                    f"{BLOCS[s.key].glyph}{s.count}" if s.key in BLOCS else f"{UNKNOWN_GLYPH}{s.count}"
-                    for s in control.breakdown.by_bloc
-                )
+                who = "mixed " + " ".join(f"{bloc_glyph(s.key)}{s.count}" for s in control.breakdown.by_bloc)
             else:
                 who = "no data"
-            mark = STATUS_MARKS.get(control.status, "")
-            status = f" {control.status}" if control.status not in ("held", "mixed", "unknown") else ""
+            status = f" {status_text(control)}" if control.status not in ("held", "mixed", "unknown") else ""
+            level_note = f" ({region.level})" if store.has_children(region.id) else ""
             self.line(
                 "  " * level,
-                (glyph, colour),
+                control_glyph(control, COLOURS),
                 " ",
                 region.name,
-                (f"  {who}{status}{' ' + mark if mark else ''}", DIM if control.status == "held" else ""),
+                (level_note, DIM),
+                (f"  {who}{status}", DIM if control.status == "held" else ""),
             )
             if depth is None or level < depth:
                 for child in store.children(region.id):
@@ -197,7 +189,7 @@ class Printer:
             bloc = BLOCS.get(faction.bloc)
             self.line(
                 "  " * level,
-                (faction.glyph, faction.display_colour),
+                (faction.glyph, COLOURS.get(faction.bloc)),
                 " ",
                 (f"{faction.short:<7}", "bold"),
                 " ",
@@ -216,8 +208,8 @@ class Printer:
         self._heading(region)
         for period in periods:
             faction = store.factions.get(period.faction)
-            glyph = faction.glyph if faction else UNKNOWN_GLYPH
-            colour = faction.display_colour if faction else None
+            key = faction.bloc if faction else "unknown"
+            glyph, colour = bloc_glyph(key), COLOURS.get(key)
             end = period.end.isoformat() if period.end else "…"
             self.line(
                 f"  {period.since_text:<10} to {end:<10} ",
