@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -119,6 +120,13 @@ class Store:
         except BaseException:
             db.close()
             raise
+        if readonly:
+            # Reading never goes back to TinyDB's documents: let the parsed
+            # tables go (about three quarters of the memory of a big file).
+            storage.release_cache()
+        # Everything built so far lives as long as the store: keep the
+        # collector from walking it again on every later collection.
+        gc.freeze()
         if store.schema_version > SCHEMA_VERSION:
             reason = (
                 f"its schema version {store.schema_version} is newer than this frontlines "
@@ -152,6 +160,17 @@ class Store:
     # --- loading and indexing -------------------------------------------------
 
     def _load(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
+        # Hundreds of thousands of small objects and no cycles: pausing the
+        # collector while building saves it from running dozens of times.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(tables)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _build(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
         path = str(self.path)
         meta_records = list((tables.get("meta") or {}).items())
         self.meta: dict[str, Any] = dict(meta_records[0][1]) if meta_records else {}
@@ -230,6 +249,8 @@ class Store:
             for faction in dict.fromkeys(a.faction for a in event.actors):
                 by_faction[faction].append(event)
         self._events_by_place = dict(by_place)
+        # With one root and every event placed, "under the root" means "all".
+        self._all_events_placed = all(any(p in self.regions for p in e.places) for e in ordered)
         self._events_by_faction = dict(by_faction)
 
         fchildren: dict[str | None, list[str]] = defaultdict(list)
@@ -246,6 +267,7 @@ class Store:
         self._descendants: dict[str, frozenset[str]] = {}
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
+        self._derived: dict[tuple[str, date], Control] = {}
 
     # --- meta -------------------------------------------------------------------
 
@@ -386,6 +408,18 @@ class Store:
                 since=since,
                 until=until,
             )
+        key = (region_id, day)
+        cached = self._derived.get(key)
+        if cached is not None:
+            return cached
+        result = self._derive(region, day)
+        if len(self._derived) >= 1024:
+            self._derived.pop(next(iter(self._derived)))
+        self._derived[key] = result
+        return result
+
+    def _derive(self, region: Region, day: date) -> Control:
+        region_id = region.id
         units = self.units(region_id)
         if not units:
             return Control(region, day, "unknown", None, None, True)
@@ -545,7 +579,8 @@ class Store:
         if any day it may cover falls inside."""
         candidates: Iterable[Event]
         pools: list[set[str]] = []
-        if place is not None:
+        whole_tree = self._all_events_placed and self._children.get(None) == [place]
+        if place is not None and not whole_tree:
             ids = {e.id for rid in self.descendants(place) for e in self._events_by_place.get(rid, ())}
             pools.append(ids)
         if faction is not None:
@@ -657,10 +692,14 @@ class Store:
                 for label_key, rid, label in self._labels:
                     if key in label_key:
                         add(rid, TIER_SUBSTRING, label)
-        ordered = sorted(
-            found.values(), key=lambda m: (m.tier, len(m.matched), m.region.name.casefold(), m.region.id)
-        )
-        return ordered[:limit]
+        def rank(m: Match) -> tuple[int, int, int, int, str, str]:
+            # Within a tier: a place whose own name matched before one matched
+            # on an alternate spelling; then the more specific place (the town
+            # Dumair before the sub-district named after it); then shorter names.
+            own = 0 if matching.fold(m.region.name) == key else 1
+            return (m.tier, own, -m.region.depth, len(m.matched), m.region.name.casefold(), m.region.id)
+
+        return sorted(found.values(), key=rank)[:limit]
 
     def _label_for(self, rid: str, key: str | None, loose: str | None = None) -> str:
         region = self.regions[rid]

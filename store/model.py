@@ -1,4 +1,8 @@
-"""The data model: plain, immutable records built from the database's JSON.
+"""The data model: plain records built from the database's JSON.
+
+Treat every record as read-only. Regions, factions and sources are frozen;
+periods and events (the big tables) are plain slotted classes compared by
+identity, because a frozen dataclass costs several times more to build.
 
 Nothing here knows about TinyDB files or Textual; :mod:`store.db` builds
 these from the tables and indexes them.
@@ -7,6 +11,7 @@ these from the tables and indexes them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
@@ -124,7 +129,7 @@ class Region:
         return LEVELS.index(self.level) if self.level in LEVELS else len(LEVELS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Period:
     id: str
     region: str
@@ -152,13 +157,13 @@ class Period:
         return self.start.isoformat()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Actor:
     faction: str
     role: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Figure:
     label: str
     low: int
@@ -175,7 +180,7 @@ class Figure:
         return f"{self.label}: {about}{value} {self.unit}".rstrip()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Event:
     id: str
     date: str
@@ -406,8 +411,169 @@ BUILDERS = {
 
 
 def build_records(path: str, table: str, records: dict[str, dict[str, Any]]) -> list[Any]:
+    """Typed records from a table; the first malformed one raises a one-line error.
+
+    Well-formed periods and events (the big tables) take a fast path with
+    only the checks they need; anything unusual falls back to the careful
+    builder, which names the record and field at fault.
+    """
     builder = BUILDERS[table]
-    return [builder(_Fields(path, table, doc_id, record)) for doc_id, record in records.items()]
+    fast = FAST_BUILDERS.get(table)
+    out = []
+    for doc_id, record in records.items():
+        item = fast(record) if fast is not None else None
+        out.append(item if item is not None else builder(_Fields(path, table, doc_id, record)))
+    return out
+
+
+# --- fast paths for well-formed records --------------------------------------
+
+_str = str
+
+
+def _fast_strs(value: Any) -> tuple[str, ...] | None:
+    """A tuple of non-empty strings, or None if ``value`` is not a plain list of strings."""
+    if value is None:
+        return ()
+    if type(value) is not list:
+        return None
+    for item in value:
+        if type(item) is not _str or not item:
+            return None
+    return tuple(value)
+
+
+def _fast_opt(value: Any) -> str | None | bool:
+    """The string, None for null/empty, or False if ``value`` is not a string."""
+    if value is None or value == "":
+        return None
+    return value if type(value) is _str else False
+
+
+@lru_cache(maxsize=4096)
+def _partial_bounds(text: str) -> tuple[date, date, str] | None:
+    try:
+        parsed = parse_partial(text)
+    except ValueError:
+        return None
+    if len(text) not in (4, 7, 10):  # unpadded forms go the careful way
+        return None
+    return parsed.first, parsed.last, parsed.precision
+
+
+def _fast_period(r: dict[str, Any]) -> Period | None:
+    try:
+        pid, region, faction, status = r["id"], r["region"], r["faction"], r["status"]
+        start_s, end_s = r["from"], r.get("to")
+    except KeyError:
+        return None
+    if not (type(pid) is type(region) is type(faction) is type(status) is type(start_s) is _str):
+        return None
+    if not (pid and region and faction and status) or len(start_s) != 10:
+        return None
+    others, sources = _fast_strs(r.get("others")), _fast_strs(r.get("sources"))
+    precision, start_event, end_event = _fast_opt(r.get("from_precision")), _fast_opt(r.get("start_event")), _fast_opt(r.get("end_event"))
+    confidence, note = _fast_opt(r.get("confidence")), _fast_opt(r.get("note"))
+    if others is None or sources is None or False in (precision, start_event, end_event, confidence, note):
+        return None
+    try:
+        start = date.fromisoformat(start_s)
+        end = None if end_s is None else date.fromisoformat(end_s) if type(end_s) is _str and len(end_s) == 10 else False
+    except ValueError:
+        return None
+    if end is False:
+        return None
+    return Period(
+        id=pid,
+        region=region,
+        faction=faction,
+        status=status,
+        start=start,
+        end=end,  # type: ignore[arg-type]
+        others=others,
+        from_precision=precision or "day",  # type: ignore[arg-type]
+        start_event=start_event,  # type: ignore[arg-type]
+        end_event=end_event,  # type: ignore[arg-type]
+        sources=sources,
+        confidence=confidence or "medium",  # type: ignore[arg-type]
+        note=note,  # type: ignore[arg-type]
+    )
+
+
+def _fast_event(r: dict[str, Any]) -> Event | None:
+    try:
+        eid, date_s, etype, title = r["id"], r["date"], r["type"], r["title"]
+    except KeyError:
+        return None
+    if not (type(eid) is type(date_s) is type(etype) is type(title) is _str) or not (eid and etype and title.strip()):
+        return None
+    first = _partial_bounds(date_s)
+    if first is None:
+        return None
+    to_s = r.get("date_to")
+    last = first
+    if to_s is not None and to_s != "":
+        if type(to_s) is not _str or (last := _partial_bounds(to_s)) is None:  # type: ignore[assignment]
+            return None
+    places, sources = _fast_strs(r.get("places")), _fast_strs(r.get("sources"))
+    precision, summary, confidence = _fast_opt(r.get("precision")), _fast_opt(r.get("summary")), _fast_opt(r.get("confidence"))
+    if places is None or sources is None or False in (precision, summary, confidence):
+        return None
+    actors: tuple[Actor, ...] = ()
+    raw_actors = r.get("actors")
+    if raw_actors:
+        if type(raw_actors) is not list:
+            return None
+        built = []
+        for actor in raw_actors:
+            if type(actor) is not dict or type(actor.get("faction")) is not _str:
+                return None
+            built.append(Actor(actor["faction"], _str(actor.get("role") or "party")))
+        actors = tuple(built)
+    figures: tuple[Figure, ...] = ()
+    raw_figures = r.get("figures")
+    if raw_figures:
+        if type(raw_figures) is not list:
+            return None
+        built_figures = []
+        for fig in raw_figures:
+            if type(fig) is not dict:
+                return None
+            low, high = fig.get("low"), fig.get("high", fig.get("low"))
+            source, note = fig.get("source"), fig.get("note")
+            if type(low) is not int or type(high) is not int:
+                return None
+            built_figures.append(
+                Figure(
+                    label=_str(fig.get("label") or "count"),
+                    low=min(low, high),
+                    high=max(low, high),
+                    unit=_str(fig.get("unit") or ""),
+                    source=source if type(source) is _str else None,
+                    approximate=bool(fig.get("approximate")),
+                    note=note if type(note) is _str else None,
+                )
+            )
+        figures = tuple(built_figures)
+    return Event(
+        id=eid,
+        date=date_s,
+        date_to=to_s or None,
+        precision=precision or first[2],  # type: ignore[arg-type]
+        type=etype,
+        title=title,
+        summary=summary,  # type: ignore[arg-type]
+        places=places,
+        actors=actors,
+        figures=figures,
+        sources=sources,
+        confidence=confidence or "medium",  # type: ignore[arg-type]
+        first=min(first[0], last[0]),
+        last=max(first[1], last[1]),
+    )
+
+
+FAST_BUILDERS = {"periods": _fast_period, "events": _fast_event}
 
 
 # --- query results -----------------------------------------------------------

@@ -285,6 +285,10 @@ class FrontlinesStorage(Storage):
         self.readonly_reason = reason
         self._lock.release()
 
+    def release_cache(self) -> None:
+        """Forget the parsed tables (a later read re-reads the file)."""
+        self._cache = None
+
     def read(self) -> Tables | None:
         if self._cache is None:
             self._cache = read_tables(self.path)

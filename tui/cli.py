@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Places can be given by P-code, id, English or Arabic name or any common spelling "
                "(Dumair, Dumayr, Dmeir, الضمير).",
     )
-    parser.add_argument("--version", action="version", version=f"frontlines {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -105,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     command("validate", "check the database: references, overlapping or inverted periods, sources")
     p = command("where", "print the path of the database that would be used")
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
+        print(f"frontlines {_version()}")
+        parser.exit(EXIT_OK)
 
 
 def _version() -> str:

@@ -84,7 +84,7 @@ class DetailPane(VerticalScroll):
             chart.show(region_id, day)
             self.query_one("#detail-history-title", Static).update(
                 Text("Control over time", style=LABEL)
-                + Text(f"  share of {len(self.store.units(region_id))} places by bloc", style=DIM)
+                + Text(f"  share of {_places(len(self.store.units(region_id)))} by bloc", style=DIM)
             )
             self.query_one("#detail-history", Static).display = False
         else:
@@ -177,27 +177,27 @@ class DetailPane(VerticalScroll):
         return text
 
     def _history(self, region_id: str, day: date) -> Text:
-        text = Text()
+        lines = []
         for period in self.store.history(region_id):
             current = period.covers(day)
             faction = self.store.factions.get(period.faction)
             key = faction.bloc if faction else "unknown"
             end = period.end.isoformat() if period.end else "…"
-            text.append("▶ " if current else "  ", style="bold")
-            text.append(f"{period.since_text:<10} to {end:<10} ", style="bold" if current else "")
-            text.append(bloc_glyph(key), style=self.colours.get(key, ""))
-            text.append(" ")
-            text.append(faction.name if faction else period.faction)
-            text.append(f"  {period.status}", style=DIM)
-            text.append(f" · {period.confidence}\n", style=DIM)
-        text.rstrip()
-        return text
+            line = Text("▶ " if current else "  ", style="bold")
+            line.append(f"{period.since_text} → {end}", style="bold" if current else "")
+            line.append(f" · {period.status} · {period.confidence}", style=DIM)
+            line.append("\n    ")
+            line.append(bloc_glyph(key), style=self.colours.get(key, ""))
+            line.append(" ")
+            line.append(faction.name if faction else period.faction)
+            lines.append(line)
+        return Text("\n").join(lines)
 
     def _breakdown(self, control: Control) -> Text:
         breakdown = control.breakdown
         if breakdown is None or not control.derived:
             return Text("")
-        text = Text(f"{breakdown.total} places under it", style=LABEL)
+        text = Text(f"{_places(breakdown.total)} under it", style=LABEL)
         for share in breakdown.by_bloc:
             bloc = BLOCS.get(share.key)
             text.append("\n")
@@ -248,6 +248,10 @@ class DetailPane(VerticalScroll):
     def _faction_name(self, faction_id: str) -> str:
         faction = self.store.factions.get(faction_id)
         return faction.name if faction else faction_id
+
+
+def _places(count: int) -> str:
+    return f"{count} place" if count == 1 else f"{count} places"
 
 
 def _confidence_style(confidence: str) -> str:

@@ -82,8 +82,9 @@ class PlaceColumn(RowList):
         row.append(" ")
         has_children = self.store.has_children(region.id)
         bar = Text()
-        if has_children and control.breakdown is not None and width >= 24:
-            bar = breakdown_bar(control.breakdown, BAR_CELLS, self.colours)
+        cells = BAR_CELLS if width >= 26 else 4 if width >= 19 else 0
+        if has_children and control.breakdown is not None and cells:
+            bar = breakdown_bar(control.breakdown, cells, self.colours)
         mark = STATUS_MARKS.get(control.status, "") if control.status not in ("unknown", "mixed") else ""
         mark = f" {mark}" if mark else ""
         arrow = " ›" if has_children else ""
