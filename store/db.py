@@ -696,7 +696,7 @@ class Store:
             # Within a tier: a place whose own name matched before one matched
             # on an alternate spelling; then the more specific place (the town
             # Dumair before the sub-district named after it); then shorter names.
-            own = 0 if matching.fold(m.region.name) == key else 1
+            own = 0 if key in (matching.fold(m.region.name), matching.fold(m.region.name_ar or "")) else 1
             return (m.tier, own, -m.region.depth, len(m.matched), m.region.name.casefold(), m.region.id)
 
         return sorted(found.values(), key=rank)[:limit]

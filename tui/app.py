@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -50,18 +51,27 @@ class FrontlinesApp(App[None]):
     COMMANDS = App.COMMANDS | {FrontlinesCommands}
 
     BINDINGS = [
-        Binding("q", "quit", "Quit", show=False, id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("slash", "search", "Search", id="app.search"),
-        Binding("e", "toggle_events", "Events", id="app.events"),
-        Binding("f", "toggle_factions", "Factions", id="app.factions"),
-        Binding("left_square_bracket", "prev_change", "Prev", id="time.prev_change"),
-        Binding("right_square_bracket", "next_change", "Next", id="time.next_change"),
-        Binding("left_curly_bracket", "prev_month", "◀ month", show=False, id="time.prev_month"),
-        Binding("right_curly_bracket", "next_month", "month ▶", show=False, id="time.next_month"),
-        Binding("t", "date_prompt", "Date", id="time.prompt"),
-        Binding("space", "play", "Play", id="time.play"),
-        Binding("escape", "back", "Back", show=False, id="app.back"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit", tooltip="Leave frontlines"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key, with its id for remapping"),
+        Binding("slash", "search", "Search", id="app.search", tooltip="Find a place by any spelling, Arabic or P-code"),
+        Binding("e", "toggle_events", "Events", id="app.events", tooltip="Events in and under the highlighted place"),
+        Binding("f", "toggle_factions", "Factions", id="app.factions", tooltip="Factions and the places each held"),
+        Binding(
+            "left_square_bracket", "prev_change", "Prev", id="time.prev_change",
+            tooltip="Back to the previous change of control in the highlighted place",
+        ),
+        Binding(
+            "right_square_bracket", "next_change", "Next", id="time.next_change",
+            tooltip="On to the next change of control in the highlighted place",
+        ),
+        Binding("left_curly_bracket", "prev_month", "Month back", show=False, id="time.prev_month",
+                tooltip="The same day a month earlier"),
+        Binding("right_curly_bracket", "next_month", "Month on", show=False, id="time.next_month",
+                tooltip="The same day a month later"),
+        Binding("t", "date_prompt", "Date", id="time.prompt", tooltip="Go to a date: YYYY, YYYY-MM or YYYY-MM-DD"),
+        Binding("space", "play", "Play", id="time.play",
+                tooltip="Play the changes in the highlighted place, one a second; again to stop"),
+        Binding("escape", "back", "Back", show=False, id="app.back", tooltip="Stop playing, or back to the details"),
     ]
 
     as_of: reactive[date] = reactive(date(2018, 12, 31), init=False)
@@ -137,9 +147,16 @@ class FrontlinesApp(App[None]):
         for warning in self.keymap.warnings + self.store.warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme_colours())
+        # Textual 8.2 keeps a Static's cached height when it is updated while its
+        # first layout is still pending (the detail pane then showed only the
+        # first line of each section at start-up): show the pane again once the
+        # first frame is drawn.
+        self.call_after_refresh(self._refresh_right)
 
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # This handler runs before App._on_resize stores the new size, so
+        # self.size is still the old one here: use the event's.
+        self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
         self.miller.set_class(width < NARROW, "-narrow")

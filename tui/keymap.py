@@ -20,7 +20,24 @@ from pathlib import Path
 
 ENV_VAR = "FRONTLINES_KEYMAP"
 FILE_NAME = "keymap.toml"
-_KEY_TOKEN = re.compile(r"^(?:(?:ctrl|alt|shift|meta|super)\+)*(?:[a-z0-9_]+|[^\s,])$", re.IGNORECASE)
+_MODIFIERS = re.compile(r"^((?:(?:ctrl|alt|shift|meta|super|hyper)\+)*)(.+)$", re.IGNORECASE)
+
+
+def key_is_known(token: str) -> bool:
+    """True if Textual can ever send ``token`` (e.g. ``n``, ``ctrl+n``, ``full_stop``, ``f5``)."""
+    from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
+
+    match = _MODIFIERS.match(token)
+    if not match:
+        return False
+    base = match.group(2)
+    if len(base) == 1:
+        return not base.isspace() and base != ","
+    return (
+        base in {k.value for k in Keys}
+        or base in KEY_NAME_REPLACEMENTS.values()
+        or key_to_character(base) is not None
+    )
 
 
 @dataclass
@@ -65,9 +82,13 @@ def load_keymap(path: Path | None, known_ids: set[str]) -> Keymap:
             result.warnings.append(f"{path}: '{binding_id}' must be a key such as \"n\" or \"ctrl+n\"; ignored")
             continue
         tokens = [token.strip() for token in keys.split(",")]
-        bad = [token for token in tokens if not _KEY_TOKEN.match(token)]
-        if bad or not all(tokens):
-            result.warnings.append(f"{path}: '{binding_id}' has a key Textual cannot use: {keys!r}; ignored")
+        bad = [token for token in tokens if not token or not key_is_known(token)]
+        if bad:
+            shown = ", ".join(repr(b) for b in bad if b) or "an empty key"
+            result.warnings.append(
+                f"{path}: '{binding_id}' names a key Textual does not know: {shown} "
+                "(use names like n, ctrl+n, f5, full_stop, left_square_bracket); ignored"
+            )
             continue
         result.keys[binding_id] = ",".join(tokens)
     return result

@@ -75,7 +75,9 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", Text(title, style="bold underline"), "")
             for binding in bindings:
                 keys = self.overrides.get(binding.id or "", binding.key)
-                table.add_row(Text(key_label(keys)), Text(binding.description or binding.action), Text(binding.id or ""))
+                table.add_row(
+                    Text(key_label(keys)), Text(binding.tooltip or binding.description or binding.action), Text(binding.id or "")
+                )
         table.add_row("", "", "")
         table.add_row(Text("ctrl+p"), Text("command palette: every action, and 'go to' any place"), Text(""))
         return table

@@ -18,7 +18,15 @@ class Breadcrumb(Static):
     }
     """
 
+    _path: list[Region] = []
+
+    def on_resize(self) -> None:
+        # Fit the path again to the new width (the end must stay visible).
+        if self._path:
+            self.show(self._path)
+
     def show(self, path: list[Region]) -> None:
+        self._path = list(path)
         text = Text()
         for i, region in enumerate(path):
             if i:

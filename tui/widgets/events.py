@@ -24,8 +24,8 @@ class EventsPane(Vertical):
     """A filter row (type, faction) over the list of events, oldest first."""
 
     BINDINGS = [
-        Binding("y", "cycle_type", "Type filter", id="events.type"),
-        Binding("a", "cycle_faction", "Faction filter", id="events.faction"),
+        Binding("y", "cycle_type", "Type", id="events.type", tooltip="Cycle the event-type filter (offensive, agreement, ...)"),
+        Binding("a", "cycle_faction", "Faction", id="events.faction", tooltip="Cycle the faction filter (sub-factions included)"),
     ]
 
     DEFAULT_CSS = """

@@ -48,6 +48,7 @@ class FactionsPane(Vertical):
         border-top: solid $panel-lighten-2;
     }
     FactionsPane > OptionList, FactionsPane > OptionList:focus {
+        background: $surface;
         height: 1fr;
         min-height: 3;
         border: none;
@@ -76,6 +77,8 @@ class FactionsPane(Vertical):
 
     def on_mount(self) -> None:
         self._build_tree()
+        # Start on the first faction (line 0 is its bloc's heading).
+        self.query_one(Tree).cursor_line = 1
 
     def _label(self, faction: Faction) -> Text:
         key = faction.bloc if faction.bloc in BLOCS else "other"
@@ -141,6 +144,8 @@ class FactionsPane(Vertical):
         message.stop()
         holdings = self.query_one("#holdings", OptionList)
         if holdings.option_count:
+            if holdings.highlighted is None:
+                holdings.highlighted = 0  # so the next Enter jumps, as the hint says
             holdings.focus()
 
     def _fill_holdings(self) -> None:

@@ -24,8 +24,8 @@ class MillerColumns(Horizontal):
     """Two place columns; ``h``/``l`` move up and down the hierarchy."""
 
     BINDINGS = [
-        Binding("l,right", "descend", "In", id="nav.descend"),
-        Binding("h,left,backspace", "ascend", "Out", id="nav.ascend"),
+        Binding("l,right", "descend", "In", id="nav.descend", tooltip="Into the highlighted place: list the places under it"),
+        Binding("h,left,backspace", "ascend", "Out", id="nav.ascend", tooltip="Up a level, back to the place you came from"),
     ]
 
     DEFAULT_CSS = """

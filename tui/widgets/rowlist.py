@@ -31,7 +31,7 @@ class RowList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
         Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("enter", "select", "Open", show=False, id="list.select"),
+        Binding("enter", "select", "Open", show=False, id="list.select", tooltip="Open the highlighted row: go into the place"),
     ]
 
     COMPONENT_CLASSES = {"rowlist--cursor", "rowlist--empty"}

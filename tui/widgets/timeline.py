@@ -169,7 +169,6 @@ class ControlChart(Widget):
         if self.region_id is None:
             return Text("")
         width = max(1, self.size.width)
-        rows = max(2, self.size.height - 3)
         days, unit, shares = self.series(width)
         # Widen each column when the pane has room for it.
         repeat = max(1, width // max(1, len(days)))
@@ -178,8 +177,15 @@ class ControlChart(Widget):
         marker = marker_index(days, self.day)
         if marker is not None and repeat > 1:
             marker = marker - marker % repeat
+        present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
+        entries = [Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}", style="dim")]
+        for bloc in present:
+            entry = Text(FILLS[bloc] if bloc != "unknown" else "·", style=self.colours.get(bloc, ""))
+            entry.append(" " + (BLOCS[bloc].label if bloc in BLOCS else "no data"))
+            entries.append(entry)
+        legend = _flow(entries, width)
+        rows = max(2, self.size.height - 2 - len(legend))  # less the marker and year lines
         lines: list[Text] = [marker_line(len(days), marker, self.day.isoformat())]
-        rows -= 1
         for row in range(rows):
             level = (rows - row - 0.5) / rows  # the row's middle, 0 at the bottom
             line = Text()
@@ -197,11 +203,21 @@ class ControlChart(Widget):
                 line.append(FILLS.get(key, " "), style=style)
             lines.append(line)
         lines.append(axis(days, None))
-        present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
-        legend = Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}  ", style="dim")
-        for bloc in present:
-            label = BLOCS[bloc].label if bloc in BLOCS else "no data"
-            legend.append(FILLS[bloc] if bloc != "unknown" else "·", style=self.colours.get(bloc, ""))
-            legend.append(f" {label}  ")
-        lines.append(legend)
+        lines.extend(legend)
         return Text("\n").join(lines)
+
+
+def _flow(entries: list[Text], width: int, gap: str = "  ") -> list[Text]:
+    """Lay legend entries out in lines of at most ``width`` cells, never splitting one."""
+    lines: list[Text] = []
+    line = Text()
+    for entry in entries:
+        if line.cell_len and line.cell_len + len(gap) + entry.cell_len > width:
+            lines.append(line)
+            line = Text()
+        if line.cell_len:
+            line.append(gap)
+        line.append_text(entry)
+    if line.cell_len:
+        lines.append(line)
+    return lines

@@ -1,0 +1,72 @@
+"""SVG snapshots of the explorer's main screens at 80x24 and 120x40.
+
+Deterministic: the bundled data, a fixed "as of" date, no keymap file, no
+animations. After a deliberate change of the look, review and refresh with
+
+    .venv/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+
+and look at the report (snapshot_report.html) before committing the SVGs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from textual.widgets import Input
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+D = date.fromisoformat
+
+
+def jump_to(region_id: str):
+    async def run_before(pilot) -> None:
+        pilot.app.jump_to(region_id)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_start_screen(snap_compare, app_factory, size) -> None:
+    assert snap_compare(app_factory(at=D("2018-04-19")), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_drilled_to_dumair(snap_compare, app_factory, size) -> None:
+    # Keys only: into the province, Rural Damascus, Duma district, Dhameer.
+    keys = ["l", "j", "enter", "j", "j", "j", "j", "j", "l", "l"]
+    assert snap_compare(app_factory(at=D("2018-04-19")), terminal_size=size, press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_events_pane_on_duma_district(snap_compare, app_factory, size) -> None:
+    app = app_factory(at=D("2018-04-19"))
+    assert snap_compare(app, terminal_size=size, run_before=jump_to("SY0302"), press=["e"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_factions_pane_with_the_army_highlighted(snap_compare, app_factory, size) -> None:
+    app = app_factory(at=D("2018-04-20"))
+    assert snap_compare(app, terminal_size=size, press=["f", "j", "j"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_with_dmeir_typed(snap_compare, app_factory, size) -> None:
+    async def run_before(pilot) -> None:
+        await pilot.press("slash", *"Dmeir")
+        await pilot.pause()
+        pilot.app.screen.query_one(Input).cursor_blink = False  # a steady cursor
+
+    assert snap_compare(app_factory(at=D("2018-04-19")), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, app_factory, size) -> None:
+    assert snap_compare(app_factory(at=D("2018-04-19")), terminal_size=size, press=["question_mark"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rural_damascus_control_over_time(snap_compare, app_factory, size) -> None:
+    app = app_factory(at=D("2018-04-20"))
+    assert snap_compare(app, terminal_size=size, run_before=jump_to("SY03"))
