@@ -59,7 +59,7 @@ class RowList(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
-    class Highlighted(Message):
+    class _RowMessage(Message):
         def __init__(self, row_list: RowList, index: int) -> None:
             super().__init__()
             self.row_list = row_list
@@ -69,15 +69,11 @@ class RowList(ScrollView, can_focus=True):
         def control(self) -> RowList:
             return self.row_list
 
-    class Selected(Message):
-        def __init__(self, row_list: RowList, index: int) -> None:
-            super().__init__()
-            self.row_list = row_list
-            self.index = index
+    class Highlighted(_RowMessage):
+        """The cursor moved to ``index``."""
 
-        @property
-        def control(self) -> RowList:
-            return self.row_list
+    class Selected(_RowMessage):
+        """Enter (or a double click) on ``index``."""
 
     def __init__(self, *, empty_text: str = "nothing here", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]

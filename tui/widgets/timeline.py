@@ -15,7 +15,7 @@ from textual.widget import Widget
 from store import Store
 from store.model import BLOCS
 
-from ..format import bloc_glyph, palette
+from ..format import bloc_glyph, control_key, palette
 
 # Bottom to top in the chart; the fill pattern tells blocs apart without colour.
 STACK_ORDER = ("government", "other", "kurdish", "jihadist", "opposition", "unknown")
@@ -92,15 +92,8 @@ def marker_index(days: list[date], day: date) -> int | None:
     return len(days) - 1
 
 
-class TimelineStrip(Widget):
-    """One place's control history as a strip of bloc glyphs across the data span."""
-
-    DEFAULT_CSS = """
-    TimelineStrip {
-        height: 3;
-        width: 100%;
-    }
-    """
+class _OverTime(Widget):
+    """A drawing of one region across the data's span, with the current date marked."""
 
     def __init__(self, store: Store, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -112,6 +105,17 @@ class TimelineStrip(Widget):
     def show(self, region_id: str, day: date) -> None:
         self.region_id, self.day = region_id, day
         self.refresh()
+
+
+class TimelineStrip(_OverTime):
+    """One place's control history as a strip of bloc glyphs across the data span."""
+
+    DEFAULT_CSS = """
+    TimelineStrip {
+        height: 3;
+        width: 100%;
+    }
+    """
 
     def render(self) -> RenderableType:
         if self.region_id is None:
@@ -122,15 +126,14 @@ class TimelineStrip(Widget):
         days = [first + timedelta(days=(span * i + span // 2) // width) for i in range(width)]
         strip = Text()
         for day in days:
-            control = self.store.control(self.region_id, day)
-            key = control.faction.bloc if control.faction else ("mixed" if control.status == "mixed" else "unknown")
+            key = control_key(self.store.control(self.region_id, day))
             style = self.colours.get(key, "")
             strip.append(bloc_glyph(key), style=style)
         marker = marker_index(days, self.day)
         return Text.assemble(marker_line(width, marker, self.day.isoformat()), "\n", strip, "\n", axis(days, None))
 
 
-class ControlChart(Widget):
+class ControlChart(_OverTime):
     """Share of a parent's places held by each bloc, one column per week or month."""
 
     DEFAULT_CSS = """
@@ -141,16 +144,8 @@ class ControlChart(Widget):
     """
 
     def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.store = store
-        self.region_id: str | None = None
-        self.day: date = store.span[1]
-        self.colours = palette(True)
+        super().__init__(store, **kwargs)
         self._cache: dict[tuple[str, int], tuple[list[date], str, list[dict[str, float]]]] = {}
-
-    def show(self, region_id: str, day: date) -> None:
-        self.region_id, self.day = region_id, day
-        self.refresh()
 
     def series(self, width: int) -> tuple[list[date], str, list[dict[str, float]]]:
         assert self.region_id is not None
