@@ -165,8 +165,9 @@ class FrontlinesApp(App[None]):
     def _apply_theme_colours(self) -> None:
         self.colours = palette(self.current_theme.dark if self.current_theme else True)
         self.miller.set_colours(self.colours)
-        for pane in (self.query_one(DetailPane), self.query_one(EventsPane), self.query_one(FactionsPane)):
-            pane.colours = self.colours
+        self.query_one(DetailPane).colours = self.colours
+        self.query_one(EventsPane).set_colours(self.colours)
+        self.query_one(FactionsPane).set_colours(self.colours)
         self._refresh_right()
 
     # --- the highlighted place ---------------------------------------------------------------

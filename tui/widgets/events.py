@@ -86,6 +86,13 @@ class EventsPane(Vertical):
         if changed:
             self._fill()
 
+    def set_colours(self, colours: dict[str, str]) -> None:
+        """Redraw the list in another palette (the theme changed)."""
+        if colours != self.colours:
+            self.colours = colours
+            if self.is_mounted:
+                self._fill()
+
     def _filters(self) -> tuple[str | None, str | None]:
         type_value = self.query_one("#events-type", Select).value
         faction_value = self.query_one("#events-faction", Select).value

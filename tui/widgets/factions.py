@@ -99,14 +99,18 @@ class FactionsPane(Vertical):
         for faction in self.store.faction_roots():
             by_bloc.setdefault(faction.bloc, []).append(faction)
         for bloc_id, roots in by_bloc.items():
-            bloc = BLOCS.get(bloc_id)
-            label = Text()
-            label.append(bloc.glyph if bloc else "?", style=f"bold {self.colours.get(bloc_id, '')}".strip())
-            label.append(f" {bloc.label if bloc else bloc_id}", style="bold")
-            node = tree.root.add(label, data=None, expand=True)
+            node = tree.root.add(self._bloc_label(bloc_id), data=("bloc", bloc_id), expand=True)
             for faction in roots:
                 self._add(node, faction)
         tree.root.expand()
+
+    def _bloc_label(self, bloc_id: str) -> Text:
+        bloc = BLOCS.get(bloc_id)
+        label = Text()
+        label.append(bloc.glyph if bloc else "?", style=f"bold {self.colours.get(bloc_id, '')}".strip())
+        label.append(" ")
+        label.append(bloc.label if bloc else bloc_id, style="bold")
+        return label
 
     def _add(self, node, faction: Faction) -> None:  # type: ignore[no-untyped-def]
         children = self.store.faction_children(faction.id)
@@ -116,6 +120,14 @@ class FactionsPane(Vertical):
                 self._add(child, sub)
         else:
             node.add_leaf(self._label(faction), data=faction.id)
+
+    def set_colours(self, colours: dict[str, str]) -> None:
+        """Relabel the tree in another palette (the theme changed)."""
+        if colours != self.colours:
+            self.colours = colours
+            if self.is_mounted:
+                self._relabel()
+                self._fill_holdings()
 
     def show(self, day: date) -> None:
         if day != self.day:
@@ -129,6 +141,8 @@ class FactionsPane(Vertical):
         def walk(node) -> None:  # type: ignore[no-untyped-def]
             if isinstance(node.data, str) and node.data in self.store.factions:
                 node.set_label(self._label(self.store.factions[node.data]))
+            elif isinstance(node.data, tuple):
+                node.set_label(self._bloc_label(node.data[1]))
             for child in node.children:
                 walk(child)
 
