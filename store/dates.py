@@ -63,16 +63,20 @@ def parse_day(text: str) -> date:
 
 
 def day_before(d: date) -> date:
-    return d - timedelta(days=1)
+    """The previous day (``date.min`` stays put rather than overflow)."""
+    return d - timedelta(days=1) if d > date.min else d
 
 
 def day_after(d: date) -> date:
-    return d + timedelta(days=1)
+    """The next day (``date.max`` stays put rather than overflow)."""
+    return d + timedelta(days=1) if d < date.max else d
 
 
 def add_months(d: date, months: int) -> date:
-    """Same day ``months`` later (clamped to the month's last day)."""
+    """Same day ``months`` later (clamped to the month's last day, and to
+    the years 1 to 9999 that dates can hold)."""
     index = d.year * 12 + (d.month - 1) + months
+    index = max(12, min(index, 9999 * 12 + 11))
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))

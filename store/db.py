@@ -46,6 +46,7 @@ from .model import (
     build_records,
 )
 from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape
+from .text import clean_value
 
 TABLES = ("meta", "sources", "factions", "regions", "periods", "events")
 MIN_LOOSE = 3  # shorter consonant skeletons ("dm") match too much to be useful
@@ -202,8 +203,9 @@ class Store:
     def _index(self) -> None:
         # Regions: children sorted by name, names and codes for matching.
         children: dict[str | None, list[str]] = defaultdict(list)
+        in_cycle = self._regions_in_cycles()
         for region in self.regions.values():
-            parent = region.parent if region.parent in self.regions else None
+            parent = region.parent if region.parent in self.regions and region.id not in in_cycle else None
             children[parent].append(region.id)
         for ids in children.values():
             ids.sort(key=lambda rid: (self.regions[rid].name.casefold(), rid))
@@ -258,7 +260,7 @@ class Store:
             parent = faction.parent if faction.parent in self.factions else None
             fchildren[parent].append(faction.id)
         for ids in fchildren.values():
-            ids.sort(key=lambda fid: (list(BLOCS).index(self.factions[fid].bloc) if self.factions[fid].bloc in BLOCS else 99, self.factions[fid].name.casefold()))
+            ids.sort(key=lambda fid: (list(BLOCS).index(self.factions[fid].bloc_key), self.factions[fid].name.casefold()))
         self._faction_children = dict(fchildren)
 
         self._span = self._compute_span()
@@ -268,6 +270,24 @@ class Store:
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
         self._derived: dict[tuple[str, date], Control] = {}
+
+    def _regions_in_cycles(self) -> set[str]:
+        """Regions whose parent links loop back to themselves (``validate``
+        reports them); indexing shows them at the top so every walk ends."""
+        state: dict[str, int] = {}  # 1: being walked, 2: done
+        looped: set[str] = set()
+        for start in self.regions:
+            path: list[str] = []
+            current: str | None = start
+            while current is not None and current in self.regions and current not in state:
+                state[current] = 1
+                path.append(current)
+                current = self.regions[current].parent
+            if current is not None and state.get(current) == 1:
+                looped.update(path[path.index(current) :])
+            for rid in path:
+                state[rid] = 2
+        return looped
 
     # --- meta -------------------------------------------------------------------
 
@@ -288,6 +308,8 @@ class Store:
             end = parse_day(last) if isinstance(last, str) else None
         except ValueError:
             start = end = None
+        if start and end and (start > end or end.year >= 9999):
+            start = end = None  # validate() says why
         if start is None or end is None:
             days = [p.start for p in self.periods.values()] + [e.first for e in self.events.values()]
             days += [p.end for p in self.periods.values() if p.end]
@@ -469,7 +491,7 @@ class Store:
                 continue
             faction = self.factions.get(period.faction)
             by_faction[period.faction] += 1
-            by_bloc[faction.bloc if faction else "unknown"] += 1
+            by_bloc[faction.bloc_key if faction else "unknown"] += 1
             pairs.append((uid, period.faction))
 
         def shares(counts: dict[str, int]) -> tuple[Share, ...]:
@@ -503,7 +525,7 @@ class Store:
 
         def bloc_of(period: Period | None) -> str:
             faction = self.factions.get(period.faction) if period else None
-            return faction.bloc if faction else "unknown"
+            return faction.bloc_key if faction else "unknown"
 
         counts: dict[str, int] = defaultdict(int)
         for uid in units:
@@ -755,7 +777,26 @@ class Store:
 
         if "schema_version" not in self.meta:
             add("meta", "-", "no schema_version")
+        for name in ("span_from", "span_to"):
+            value = self.meta.get(name)
+            if value is None:
+                continue
+            try:
+                day = parse_day(value) if isinstance(value, str) else None
+            except ValueError:
+                day = None
+            if day is None:
+                add("meta", name, f"'{value}' is not a date YYYY-MM-DD")
+            elif day.year >= 9999:
+                add("meta", name, f"{value} is too far in the future to be a real date")
+        try:
+            declared = parse_day(self.meta["span_from"]), parse_day(self.meta["span_to"])
+        except (KeyError, TypeError, ValueError):
+            declared = None
+        if declared and declared[0] > declared[1]:
+            add("meta", "span_from", f"span_from {declared[0]} is after span_to {declared[1]}")
         roots = self._children.get(None, [])
+        looped = self._regions_in_cycles()
         for region in self.regions.values():
             if region.level not in LEVELS:
                 add("regions", region.id, f"unknown level '{region.level}' (expected one of {', '.join(LEVELS)})")
@@ -763,9 +804,8 @@ class Store:
                 add("regions", region.id, f"parent '{region.parent}' does not exist")
             if region.parent == region.id:
                 add("regions", region.id, "is its own parent")
-            elif region.id not in roots and region.parent in self.regions:
-                if region.id in {r.id for r in self.ancestors(region.parent)}:
-                    add("regions", region.id, "its parents form a cycle")
+            elif region.id in looped:
+                add("regions", region.id, "its parents form a cycle")
             if region.lat is not None and not -90 <= region.lat <= 90:
                 add("regions", region.id, f"latitude {region.lat} out of range")
             if region.lon is not None and not -180 <= region.lon <= 180:
@@ -857,8 +897,9 @@ class Store:
             build_records(str(self.path), table, {"new": record})
 
     def insert(self, table: str, record: dict[str, Any]) -> None:
-        """Add one record (checked first) and write the file atomically."""
+        """Add one record (cleaned and checked first) and write the file atomically."""
         db = self._writable()
+        record = clean_value(record)
         self._check_record(table, record)
         existing = {doc.get("id") for doc in (self._storage.read() or {}).get(table, {}).values()}  # type: ignore[union-attr]
         if table != "meta" and record["id"] in existing:
@@ -873,8 +914,11 @@ class Store:
         docs = [doc for doc in tbl.all() if doc.get("id") == record_id]
         if not docs:
             raise StoreError(f"{self.path}: {table} has no record with id {record_id}")
+        fields = clean_value(fields)
         merged = {**docs[0], **fields}
         self._check_record(table, merged)
+        if table != "meta" and merged.get("id") != record_id and any(d.get("id") == merged.get("id") for d in tbl.all()):
+            raise StoreError(f"{self.path}: {table} already has a record with id {merged.get('id')}")
         tbl.update(fields, doc_ids=[docs[0].doc_id])
         self._reload()
 

@@ -33,19 +33,22 @@ def default_db_path() -> Path:
     return user_data_dir() / BUNDLED_NAME
 
 
-def choose_db(explicit: str | os.PathLike[str] | None) -> tuple[Path, str | None]:
+def choose_db(explicit: str | os.PathLike[str] | None, *, create: bool = True) -> tuple[Path, str | None]:
     """The database to open and, if one was just created, a note saying where.
 
     ``--db`` wins, then ``$FRONTLINES_DB``, then the user's copy in the data
-    folder, created on first use from the bundled data set.
+    folder, created on first use from the bundled data set (unless
+    ``create`` is false: then only its path is given).
     """
-    if explicit:
+    if explicit is not None:
+        if not str(explicit).strip():
+            raise StoreError("--db: the path is empty")
         return Path(explicit).expanduser(), None
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser(), None
     target = default_db_path()
-    if target.exists():
+    if target.exists() or not create:
         return target, None
     return target, install_user_copy(target)
 

@@ -99,14 +99,18 @@ class Faction:
     note: str | None = None
 
     @property
+    def bloc_key(self) -> str:
+        """The bloc to draw and count this faction under: an unknown bloc is 'other'
+        (``validate`` reports it), so every view treats it the same way."""
+        return self.bloc if self.bloc in BLOCS else "other"
+
+    @property
     def glyph(self) -> str:
-        return BLOCS[self.bloc].glyph if self.bloc in BLOCS else UNKNOWN_GLYPH
+        return BLOCS[self.bloc_key].glyph
 
     @property
     def display_colour(self) -> str:
-        if self.colour:
-            return self.colour
-        return BLOCS[self.bloc].colour if self.bloc in BLOCS else "#888888"
+        return self.colour or BLOCS[self.bloc_key].colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,7 +616,7 @@ class Control:
 
     @property
     def bloc(self) -> str | None:
-        return self.faction.bloc if self.faction else None
+        return self.faction.bloc_key if self.faction else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,9 +58,28 @@ class ReadOnlyError(StoreError):
 Tables = dict[str, dict[str, dict[str, Any]]]
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (1-based, in characters) of byte ``offset``."""
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
+
 def _loads(path: Path, raw: bytes) -> Any:
+    if raw.startswith(_BOM):  # some editors add one; it is not part of the JSON
+        raw = raw[len(_BOM) :]
     if not raw.strip():
         raise DatabaseCorrupt(f"{path}: the file is empty, not a frontlines database")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position(raw, exc.start)
+        raise DatabaseCorrupt(
+            f"{path}: not UTF-8 text at line {line}, column {column} (byte 0x{raw[exc.start]:02x})"
+        ) from None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small dicts: the collector would run dozens of times for nothing
     try:

@@ -105,3 +105,14 @@ def test_month_starts_covers_a_three_year_span() -> None:
     assert len(starts) == 36
     assert all(d.day == 1 for d in starts)
     assert starts == sorted(set(starts))
+
+
+def test_date_arithmetic_stops_at_the_ends_of_the_calendar() -> None:
+    from datetime import date
+
+    from store.dates import add_months, day_after, day_before
+
+    assert add_months(date(1, 1, 15), -1) == date(1, 1, 15)
+    assert add_months(date(9999, 12, 15), 1) == date(9999, 12, 15)
+    assert day_after(date.max) == date.max
+    assert day_before(date.min) == date.min

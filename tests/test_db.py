@@ -589,6 +589,8 @@ def test_insert_persists_and_is_cleaned(db_file: Path) -> None:
         ("sources", {"id": "s4", "publication": "", "title": "x"}, "'publication'"),
         ("events", {"id": "e-bad", "date": "yesterday", "type": "siege", "title": "x"}, "'date'"),
         ("regions", {"id": "r-bad", "name": "Somewhere", "level": "community", "lat": "north"}, "'lat'"),
+        # Only control characters: empty once cleaned, so it must not be written.
+        ("regions", {"id": "r-ctl", "name": "\x1b\x07", "level": "community", "parent": "SY03"}, "'name'"),
         ("nonsense", {"id": "x"}, "unknown table"),
     ],
 )
@@ -644,3 +646,45 @@ def test_a_newer_schema_opens_read_only_with_a_warning(tmp_path: Path) -> None:
             store.insert("sources", copy.deepcopy(NEW_SOURCE))
         assert "schema version 99" in str(info.value)
     assert path.read_bytes() == before
+
+
+def test_parent_cycles_do_not_hang_walks_and_are_reported() -> None:
+    def edit(tables):
+        _find(tables, "regions", "D-A")["parent"] = "C-DUMAIR"  # D-A > C-DUMAIR > D-A
+
+    store = make_store(edit)
+    # Every walk down from the roots ends, and the looped regions are shown at the top.
+    seen = set()
+    stack = [r.id for r in store.roots()]
+    while stack:
+        rid = stack.pop()
+        assert rid not in seen
+        seen.add(rid)
+        stack.extend(c.id for c in store.children(rid))
+    assert seen == set(store.regions)
+    assert any("cycle" in p.message for p in store.validate())
+
+
+def test_a_self_parent_is_a_root_and_a_problem() -> None:
+    def edit(tables):
+        _find(tables, "regions", "C-DOUMA")["parent"] = "C-DOUMA"
+
+    store = make_store(edit)
+    assert "C-DOUMA" in [r.id for r in store.roots()]
+    assert "C-DOUMA" not in [r.id for r in store.children("C-DOUMA")]
+    assert any(p.record == "C-DOUMA" and "own parent" in p.message for p in store.validate())
+
+
+def test_a_backwards_or_absurd_span_is_reported_and_not_used() -> None:
+    def backwards(tables):
+        tables["meta"][0]["span_from"] = "2019-01-01"
+        tables["meta"][0]["span_to"] = "2018-01-01"
+
+    def absurd(tables):
+        tables["meta"][0]["span_to"] = "9999-12-31"
+
+    for edit, words in ((backwards, "after span_to"), (absurd, "too far in the future")):
+        store = make_store(edit)
+        assert any(words in p.message for p in store.validate() if p.table == "meta")
+        first, last = store.span
+        assert first <= last and last.year < 9999  # the data's own extent instead

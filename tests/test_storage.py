@@ -61,7 +61,8 @@ BAD_FILES = {
     "whitespace": (b"  \n\n", "empty"),
     "truncated": (VALID[: VALID.index("الضمير".encode())], "line 7, column"),
     "trailing-garbage": (b'{"meta": {}} and more', "line 1, column"),
-    "not-utf8": (b'{"meta": {"1": {"title": "\xff\xfe"}}}', "invalid JSON"),
+    "not-utf8": (b'{"meta": {"1": {"title": "\xff\xfe"}}}', "not UTF-8 text at line 1, column 27 (byte 0xff)"),
+    "not-utf8-line-3": (b'{"meta": {\n"1": {\n"title": "ok \xff"}}}', "not UTF-8 text at line 3, column 14"),
     "top-level-list": (b'[{"id": "x"}]', "expected a JSON object of tables at the top level, found an array"),
     "top-level-string": (b'"hello"', "found a string"),
     "table-not-object": (b'{"regions": [{"id": "x"}]}', "table 'regions' must be a JSON object of records, found an array"),
@@ -414,3 +415,11 @@ def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"meta": {"1": {"schema_version": 1, "title": "BOM"}}}')
+    before = path.read_bytes()
+    assert read_tables(path)["meta"]["1"]["title"] == "BOM"
+    assert path.read_bytes() == before

@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     from store.locate import choose_db
 
     try:
-        path, created = choose_db(getattr(args, "db", None))
+        path, created = choose_db(getattr(args, "db", None), create=args.command != "where")
     except StoreError as exc:
         raise CliError(str(exc)) from None
     if created:

@@ -41,7 +41,7 @@ def bloc_glyph(bloc: str | None) -> str:
 def control_key(control: Control) -> str:
     """'government', 'opposition', ..., 'mixed' or 'unknown'."""
     if control.faction is not None:
-        return control.faction.bloc if control.faction.bloc in BLOCS else "other"
+        return control.faction.bloc_key
     return "mixed" if control.status == "mixed" else "unknown"
 
 

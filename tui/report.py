@@ -186,15 +186,15 @@ class Printer:
 
     def factions(self, store: Any) -> None:
         def walk(faction: Faction, level: int) -> None:
-            bloc = BLOCS.get(faction.bloc)
+            bloc = BLOCS[faction.bloc_key]
             self.line(
                 "  " * level,
-                (faction.glyph, COLOURS.get(faction.bloc)),
+                (faction.glyph, COLOURS.get(faction.bloc_key)),
                 " ",
                 (f"{faction.short:<7}", "bold"),
                 " ",
                 faction.name,
-                (f"  {bloc.label if bloc else faction.bloc} · {faction.id}", DIM),
+                (f"  {bloc.label} · {faction.id}", DIM),
             )
             for child in store.faction_children(faction.id):
                 walk(child, level + 1)
@@ -208,7 +208,7 @@ class Printer:
         self._heading(region)
         for period in periods:
             faction = store.factions.get(period.faction)
-            key = faction.bloc if faction else "unknown"
+            key = faction.bloc_key if faction else "unknown"
             glyph, colour = bloc_glyph(key), COLOURS.get(key)
             end = period.end.isoformat() if period.end else "…"
             self.line(
