@@ -102,7 +102,7 @@ class FrontlinesApp(App[None]):
     @classmethod
     def binding_sections(cls) -> list[tuple[str, Sequence[Binding]]]:
         return [
-            ("Everywhere", [b for b in cls.BINDINGS if isinstance(b, Binding)]),
+            ("Everywhere", cls.app_bindings()),
             ("Places", [b for b in MillerColumns.BINDINGS if isinstance(b, Binding)]),
             ("Lists", [b for b in RowList.BINDINGS if isinstance(b, Binding)]),
             ("Events pane", [b for b in EventsPane.BINDINGS if isinstance(b, Binding)]),
@@ -111,6 +111,10 @@ class FrontlinesApp(App[None]):
             ("Date prompt", [b for b in DatePrompt.BINDINGS if isinstance(b, Binding)]),
             ("Help", [b for b in HelpScreen.BINDINGS if isinstance(b, Binding)]),
         ]
+
+    @classmethod
+    def app_bindings(cls) -> list[Binding]:
+        return [b for b in cls.BINDINGS if isinstance(b, Binding)]
 
     def key_for(self, binding: Binding) -> str:
         return key_label(self.keymap.keys.get(binding.id or "", binding.key))
@@ -269,11 +273,16 @@ class FrontlinesApp(App[None]):
 
     def action_prev_change(self) -> None:
         earlier = [d for d in self._subtree_days() if d < self.as_of]
-        if not earlier:
-            self.query_one(Chronicle).say([f"No earlier change of control in {self._subtree_name()}."])
-            self.bell()
+        if earlier:
+            self.set_date(earlier[-1])
             return
-        self.set_date(earlier[-1])
+        start = self.store.span[0]
+        if self.as_of > start:
+            # Before the first change: back to how things stood at the start.
+            self.set_date(start, say=f"{start.isoformat()}: the start of the data, before any change in {self._subtree_name()}")
+            return
+        self.query_one(Chronicle).say([f"No earlier change of control in {self._subtree_name()}."])
+        self.bell()
 
     def _step_months(self, months: int) -> None:
         first, last = self.store.span

@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 
 
 def _actions(app: FrontlinesApp) -> Iterator[tuple[str, str, str]]:
-    """(label, action, help) for every declared binding of the explorer."""
-    seen: set[str] = set()
-    for _section, bindings in app.binding_sections():
-        for binding in bindings:
-            if binding.action in seen or not binding.description:
-                continue
-            seen.add(binding.action)
-            yield binding.description, binding.action, f"key: {app.key_for(binding)}"
+    """(label, action, help) for every action the app itself runs.
+
+    Moving in a list or a pane belongs to the focused widget, so only the
+    app's own bindings are offered; the help screen lists the rest.
+    """
+    for binding in app.app_bindings():
+        label = binding.tooltip or binding.description
+        yield label, binding.action, f"key: {app.key_for(binding)}"
 
 
 class FrontlinesCommands(Provider):

@@ -103,11 +103,13 @@ def describe_changes(store: Any, changes: Iterable[Change]) -> list[str]:
         event = store.events.get(change.event_id) if change.event_id else None
         key = (change.day, before, after, event.id if event else None)
         name = store.regions[change.region].name if change.region in store.regions else change.region
-        groups.setdefault(key, []).append(name)
+        when = change.after.since_text if change.after and change.after.from_precision != "day" else change.day.isoformat()
+        groups.setdefault((*key, when), []).append(name)
     lines = []
-    for (day, before, after, event_id), names in groups.items():
+    for (day, before, after, event_id, when), names in groups.items():
         places = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-        line = f"{day.isoformat()} {places}: {before} -> {after}"
+        unsure = " (day not known)" if when != day.isoformat() else ""
+        line = f"{when}{unsure} {places}: {before} -> {after}"
         if event_id:
             event = store.events[event_id]
             line += f" ({event.type}: {event.title})"

@@ -61,7 +61,7 @@ class Printer:
             control_glyph(control, COLOURS),
             " ",
             (who, "bold"),
-            f" ({status_text(control)})",
+            f" ({status_text(control)})" if control.status not in ("unknown", "mixed") else "",
         )
         period = control.period
         if period is not None:

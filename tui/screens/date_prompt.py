@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from rich.text import Text
@@ -13,6 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from store.dates import DateError, parse_partial
+
+# What a date looks like while it is still being typed: 2, 201, 2018-, 2018-0 ...
+_PARTIAL = re.compile(r"^\d{1,3}$|^\d{4}-$|^\d{4}-0$|^\d{4}-\d{1,2}-$|^\d{4}-\d{1,2}-0$")
 
 
 class DatePrompt(ModalScreen[date | None]):
@@ -72,7 +76,10 @@ class DatePrompt(ModalScreen[date | None]):
         try:
             parse_partial(event.value)
         except DateError as exc:
-            self._error(str(exc))
+            if _PARTIAL.match(event.value.strip()):
+                self._hint()  # still being typed: no red yet
+            else:
+                self._error(str(exc))
         else:
             self._hint()
 

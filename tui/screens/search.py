@@ -12,6 +12,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import Store
+
+from ..widgets.lists import KeyedOptionList
 from store.db import TIER_LABELS, TIER_CODE, TIER_NAME
 
 
@@ -59,7 +61,7 @@ class SearchScreen(ModalScreen[str | None]):
         with Vertical():
             yield Input(value=self.initial, placeholder="Place: name, Arabic, any spelling or P-code", id="search-input")
             yield Static(id="search-hint")
-            yield OptionList(id="search-results")
+            yield KeyedOptionList(id="search-results")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

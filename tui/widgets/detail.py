@@ -150,7 +150,8 @@ class DetailPane(VerticalScroll):
             text.append("Mixed control", style="bold")
         else:
             text.append("No data for this date", style="bold")
-        text.append(f"  {status_text(control)}")
+        if control.status not in ("unknown", "mixed"):
+            text.append(f"  {status_text(control)}")
         period = control.period
         if period is not None:
             since = period.since_text + (" (day not known)" if period.from_precision != "day" else "")
@@ -181,7 +182,7 @@ class DetailPane(VerticalScroll):
         for period in self.store.history(region_id):
             current = period.covers(day)
             faction = self.store.factions.get(period.faction)
-            key = faction.bloc if faction else "unknown"
+            key = faction.bloc_key if faction else "unknown"
             end = period.end.isoformat() if period.end else "…"
             line = Text("▶ " if current else "  ", style="bold")
             line.append(f"{period.since_text} → {end}", style="bold" if current else "")
@@ -207,7 +208,7 @@ class DetailPane(VerticalScroll):
         text.append("By faction", style=LABEL)
         for share in breakdown.by_faction:
             faction = self.store.factions.get(share.key)
-            key = faction.bloc if faction else "unknown"
+            key = faction.bloc_key if faction else "unknown"
             text.append("\n")
             text.append(bloc_glyph(key), style=self.colours.get(key, ""))
             text.append(f" {share.count:>4}  ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import date
 
 from rich.text import Text
@@ -9,15 +10,50 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Select, Static
 
 from store import Event, Store
 from store.model import EVENT_TYPES
 
 from ..format import bloc_glyph, palette
+from .rowlist import RowList
 
-ALL = "*"
+
+class EventList(RowList):
+    """Events, three lines each, drawn only when on screen."""
+
+    row_height = 3
+
+    DEFAULT_CSS = """
+    EventList {
+        height: 1fr;
+        border: none;
+    }
+    """
+
+    def __init__(self, store: Store, **kwargs: object) -> None:
+        super().__init__(empty_text="no events match", **kwargs)
+        self.store = store
+        self.events: list[Event] = []
+        self.day: date = store.span[1]
+
+    def render_row(self, index: int, width: int) -> list[Text]:
+        event = self.events[index]
+        current = event.first <= self.day <= event.last
+        head = Text("▶ " if current else "  ", style="bold")
+        head.append(event.date_text, style="bold")
+        if event.precision in ("month", "year", "disputed"):
+            head.append(f" ({event.precision})", style="dim")
+        head.append(f"  {event.type}", style="italic")
+        title = Text("  ")
+        title.append(event.title)
+        places = [self.store.regions[p].name for p in event.places if p in self.store.regions]
+        names = [self.store.sources[s].publication for s in event.sources if s in self.store.sources]
+        facts = [", ".join(places) if places else "no place recorded"]
+        if event.figures:
+            facts.append(f"{len(event.figures)} figure{'s' if len(event.figures) != 1 else ''}")
+        facts.append(", ".join(dict.fromkeys(names)) or "no source")
+        return [head, title, Text("  " + " · ".join(facts), style="dim")]
 
 
 class EventsPane(Vertical):
@@ -45,11 +81,15 @@ class EventsPane(Vertical):
         color: $text-muted;
         padding: 0 1;
     }
-    EventsPane > OptionList, EventsPane > OptionList:focus {
+    EventsPane > EventList {
         height: 1fr;
-        border: none;
-        padding: 0 0;
-        background: $surface;
+    }
+    EventsPane > #event-detail {
+        height: auto;
+        max-height: 45%;
+        border-top: solid $panel-lighten-2;
+        padding: 0 1;
+        overflow-y: auto;
     }
     """
 
@@ -64,7 +104,7 @@ class EventsPane(Vertical):
         self.colours = palette(True)
         self.region_id: str | None = None
         self.day: date = store.span[1]
-        self.events: list[Event] = []
+        self._query: tuple[str | None, str | None, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         types = [(Text(t), t) for t in EVENT_TYPES if any(e.type == t for e in self.store.events.values())]
@@ -74,24 +114,40 @@ class EventsPane(Vertical):
             yield Select(types, prompt="Any type", id="events-type", allow_blank=True, compact=True)
             yield Select(factions, prompt="Any faction", id="events-faction", allow_blank=True, compact=True)
         yield Static(id="events-summary")
-        yield OptionList(id="events-list")
+        yield EventList(self.store, id="events-list")
+        yield Static(id="event-detail")
 
     @property
-    def option_list(self) -> OptionList:
-        return self.query_one("#events-list", OptionList)
+    def event_list(self) -> EventList:
+        return self.query_one(EventList)
 
-    def show(self, region_id: str, day: date) -> None:
-        changed = (region_id, day) != (self.region_id, self.day)
-        self.region_id, self.day = region_id, day
-        if changed:
-            self._fill()
+    @property
+    def events(self) -> list[Event]:
+        return self.event_list.events
+
+    @property
+    def highlighted_event(self) -> Event | None:
+        event_list = self.event_list
+        return event_list.events[event_list.cursor] if event_list.events else None
 
     def set_colours(self, colours: dict[str, str]) -> None:
-        """Redraw the list in another palette (the theme changed)."""
+        """Redraw in another palette (the theme changed)."""
         if colours != self.colours:
             self.colours = colours
             if self.is_mounted:
-                self._fill()
+                self._describe(self.highlighted_event)
+
+    def show(self, region_id: str, day: date) -> None:
+        """Events in and under ``region_id``; the list is queried again only
+        when the place or a filter changed, a new date only redraws it."""
+        self.region_id, self.day = region_id, day
+        event_list = self.event_list
+        event_list.day = day
+        if self._query != (region_id, *self._filters()):
+            self._fill()
+        else:
+            event_list.refresh()
+            self._describe(self.highlighted_event)
 
     def _filters(self) -> tuple[str | None, str | None]:
         type_value = self.query_one("#events-type", Select).value
@@ -105,71 +161,80 @@ class EventsPane(Vertical):
         if self.region_id is None:
             return
         event_type, faction = self._filters()
-        self.events = self.store.events_query(
-            place=self.region_id, faction=faction, types=[event_type] if event_type else None
-        )
-        options = self.option_list
-        keep = options.highlighted_option.id if options.highlighted_option else None
-        options.clear_options()
-        options.add_options([Option(self._prompt(e), id=e.id) for e in self.events])
+        self._query = (self.region_id, event_type, faction)
+        # At a root, every event: those with no (known) place too.
+        place = None if self.region_id in {r.id for r in self.store.roots()} else self.region_id
+        events = self.store.events_query(place=place, faction=faction, types=[event_type] if event_type else None)
+        event_list = self.event_list
+        keep = self.highlighted_event.id if self.highlighted_event else None
+        event_list.events = events
+        ids = [e.id for e in events]
+        if keep in ids:
+            cursor = ids.index(keep)
+        else:
+            # The latest event that began on or before the as-of date.
+            firsts = [e.first for e in events]
+            cursor = max(0, bisect.bisect_right(firsts, self.day) - 1)
+        event_list.set_row_count(len(events), cursor)
         region = self.store.regions[self.region_id]
-        summary = Text(f"{len(self.events)} event{'s' if len(self.events) != 1 else ''} in and under ")
+        summary = Text(f"{len(events)} event{'s' if len(events) != 1 else ''} in and under ")
         summary.append(region.name)
         self.query_one("#events-summary", Static).update(summary)
-        if not self.events:
-            return
-        ids = [e.id for e in self.events]
-        if keep in ids:
-            options.highlighted = ids.index(keep)
-        else:
-            # The latest event on or before the as-of date.
-            before = [i for i, e in enumerate(self.events) if e.first <= self.day]
-            options.highlighted = before[-1] if before else 0
+        self._describe(self.highlighted_event)
 
-    def _prompt(self, event: Event) -> Text:
-        current = event.first <= self.day <= event.last
-        text = Text()
-        text.append("▶ " if current else "  ", style="bold")
-        text.append(event.date_text, style="bold")
-        if event.precision in ("month", "year", "disputed"):
+    def _describe(self, event: Event | None) -> None:
+        """The highlighted event in full: actors, figures with their sources, summary, citations."""
+        detail = self.query_one("#event-detail", Static)
+        detail.display = event is not None
+        if event is None:
+            return
+        text = Text(event.title, style="bold")
+        text.append(f"\n{event.date_text}", style="bold")
+        if event.precision != "day":
             text.append(f" ({event.precision})", style="dim")
-        text.append(f"  {event.type}", style="italic")
-        text.append("\n  ")
-        text.append(event.title)
-        places = [self.store.regions[p].name for p in event.places if p in self.store.regions]
-        if places:
-            text.append("\n  ")
-            text.append(", ".join(places[:6]) + (f" +{len(places) - 6}" if len(places) > 6 else ""), style="dim")
-        actors = []
-        for actor in event.actors:
-            faction = self.store.factions.get(actor.faction)
-            if faction:
-                actors.append((faction, actor.role))
-        if actors:
-            text.append("\n  ")
-            for i, (faction, role) in enumerate(actors):
-                if i:
-                    text.append(", ")
-                text.append(bloc_glyph(faction.bloc), style=self.colours.get(faction.bloc, ""))
-                text.append(f" {faction.short} ({role})")
+        text.append(f" · {event.type} · confidence {event.confidence}", style="dim")
+        actors = [(self.store.factions.get(a.faction), a) for a in event.actors]
+        for faction, actor in actors:
+            text.append("\n")
+            key = faction.bloc_key if faction else "unknown"
+            text.append(bloc_glyph(key), style=self.colours.get(key, ""))
+            text.append(" ")
+            text.append(faction.name if faction else actor.faction)
+            text.append(f" ({actor.role})", style="dim")
         for figure in event.figures:
-            text.append("\n  ")
+            text.append("\n")
             text.append(figure.text)
             source = self.store.sources.get(figure.source) if figure.source else None
-            text.append(f" — {source.publication}" if source else " — unsourced", style="dim")
-        names = [self.store.sources[s].publication for s in event.sources if s in self.store.sources]
-        text.append("\n  ")
-        text.append("sources: " + ", ".join(dict.fromkeys(names)), style="dim")
-        text.append(f" · confidence {event.confidence}", style="dim")
-        return text
+            text.append(f" — {source.publication}" if source else " — no source recorded", style="dim")
+            if figure.note:
+                text.append(f" ({figure.note})", style="dim italic")
+        if event.summary:
+            text.append("\n")
+            text.append(event.summary, style="italic")
+        for sid in event.sources:
+            source = self.store.sources.get(sid)
+            text.append("\n• ")
+            if source is None:
+                text.append(f"{sid} (missing)", style="red")
+                continue
+            text.append(source.publication, style="bold")
+            text.append(f", “{source.title}”" + (f", {source.date}" if source.date else ""))
+            if source.url:
+                text.append("\n  ")
+                text.append(source.url, style="underline")
+        detail.update(text)
 
     def on_select_changed(self, message: Select.Changed) -> None:
         message.stop()
         self._fill()
 
-    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+    def on_row_list_highlighted(self, message: RowList.Highlighted) -> None:
         message.stop()
-        event = self.store.events.get(message.option.id or "")
+        self._describe(self.highlighted_event)
+
+    def on_row_list_selected(self, message: RowList.Selected) -> None:
+        message.stop()
+        event = self.highlighted_event
         if event is not None:
             self.post_message(self.EventChosen(event))
 
@@ -194,4 +259,4 @@ class EventsPane(Vertical):
         self._cycle("#events-faction")
 
     def focus_list(self) -> None:
-        self.option_list.focus()
+        self.event_list.focus()

@@ -16,6 +16,7 @@ from store import Faction, Store
 from store.model import BLOCS
 
 from ..format import palette
+from .lists import KeyedOptionList
 
 
 class FactionTree(Tree[str]):
@@ -73,7 +74,7 @@ class FactionsPane(Vertical):
         tree.guide_depth = 2
         yield tree
         yield Static(id="holdings-title")
-        yield OptionList(id="holdings")
+        yield KeyedOptionList(id="holdings")
 
     def on_mount(self) -> None:
         self._build_tree()
@@ -81,7 +82,7 @@ class FactionsPane(Vertical):
         self.query_one(Tree).cursor_line = 1
 
     def _label(self, faction: Faction) -> Text:
-        key = faction.bloc if faction.bloc in BLOCS else "other"
+        key = faction.bloc_key
         text = Text()
         text.append(faction.glyph, style=f"bold {self.colours.get(key, '')}".strip())
         text.append(" ")
@@ -97,12 +98,13 @@ class FactionsPane(Vertical):
         tree.clear()
         by_bloc: dict[str, list[Faction]] = {}
         for faction in self.store.faction_roots():
-            by_bloc.setdefault(faction.bloc, []).append(faction)
+            by_bloc.setdefault(faction.bloc_key, []).append(faction)
         for bloc_id, roots in by_bloc.items():
             node = tree.root.add(self._bloc_label(bloc_id), data=("bloc", bloc_id), expand=True)
             for faction in roots:
                 self._add(node, faction)
         tree.root.expand()
+        tree.auto_expand = False  # Enter moves to the holdings; it must not fold the node
 
     def _bloc_label(self, bloc_id: str) -> Text:
         bloc = BLOCS.get(bloc_id)

@@ -97,6 +97,7 @@ class MillerColumns(Horizontal):
             return
         if not self.store.has_children(region.id):
             self.app.bell()
+            self.notify(f"{region.name} has no places under it", timeout=2, markup=False)
             return
         self._cursor_memory[self.parent_id] = region.id
         self.path.append(region.id)
@@ -105,6 +106,7 @@ class MillerColumns(Horizontal):
     def action_ascend(self) -> None:
         if not self.path:
             self.app.bell()
+            self.notify("Already at the top", timeout=2, markup=False)
             return
         came_from = self.path.pop()
         self._show_level(self.parent_id, select=came_from)

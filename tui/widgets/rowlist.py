@@ -75,10 +75,14 @@ class RowList(ScrollView, can_focus=True):
     class Selected(_RowMessage):
         """Enter (or a double click) on ``index``."""
 
+    row_height = 1
+    """Lines per row; a subclass with taller rows returns that many lines from render_row."""
+
     def __init__(self, *, empty_text: str = "nothing here", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._count = 0
         self.empty_text = empty_text
+        self._styles: tuple[Style, Style, Style] | None = None  # base, cursor, empty
 
     # --- content ---------------------------------------------------------------
 
@@ -89,48 +93,64 @@ class RowList(ScrollView, can_focus=True):
     def set_row_count(self, count: int, cursor: int = 0) -> None:
         """Replace the rows (the subclass holds the data) and place the cursor."""
         self._count = count
-        self.virtual_size = Size(self.size.width, count)
+        self.virtual_size = Size(self.size.width, count * self.row_height)
         self.set_reactive(RowList.cursor, max(0, min(cursor, count - 1)))
         self._scroll_cursor_into_view(center=True)
         self.refresh()
         if count:
             self.post_message(self.Highlighted(self, self.cursor))
 
-    def render_row(self, index: int, width: int) -> Text:
+    def render_row(self, index: int, width: int) -> Text | list[Text]:
+        """The row's text: one Text, or ``row_height`` of them."""
         raise NotImplementedError
+
+    def refresh_row(self, index: int) -> None:
+        """Redraw one row only."""
+        self.refresh_lines(index * self.row_height, self.row_height)
 
     # --- drawing ------------------------------------------------------------------
 
+    def _get_styles(self) -> tuple[Style, Style, Style]:
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = (
+                base,
+                base + self.get_component_rich_style("rowlist--cursor"),
+                self.get_component_rich_style("rowlist--empty"),
+            )
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
-        base = self.rich_style
-        index = self.scroll_offset.y + y
+        base, cursor_style, empty_style = self._get_styles()
+        line = self.scroll_offset.y + y
+        index, part = divmod(line, self.row_height)
         if self._count == 0:
             if y == 0:
-                style = self.get_component_rich_style("rowlist--empty")
-                return _strip(Text(" " + self.empty_text, style=style), width, base, self.app.console)
+                return _strip(Text(" " + self.empty_text, style=empty_style), width, base, self.app.console)
             return Strip.blank(width, base)
         if index >= self._count:
             return Strip.blank(width, base)
-        text = self.render_row(index, width)
-        style = base
-        if index == self.cursor:
-            style = base + self.get_component_rich_style("rowlist--cursor")
-        return _strip(text, width, style, self.app.console)
+        rendered = self.render_row(index, width)
+        text = rendered if isinstance(rendered, Text) else (rendered[part] if part < len(rendered) else Text())
+        return _strip(text, width, cursor_style if index == self.cursor else base, self.app.console)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles = None
         self.refresh()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self._count)
+        self.virtual_size = Size(self.size.width, self._count * self.row_height)
         self._scroll_cursor_into_view()
 
     # --- cursor ---------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._scroll_cursor_into_view()
-        self.refresh()
+        if not self._scroll_cursor_into_view():
+            # Nothing scrolled: only the two rows whose highlight changed need drawing.
+            self.refresh_row(old)
+            self.refresh_row(new)
         if self._count:
             self.post_message(self.Highlighted(self, new))
 
@@ -141,17 +161,32 @@ class RowList(ScrollView, can_focus=True):
         if index != self.cursor:
             self.cursor = index
 
-    def _scroll_cursor_into_view(self, center: bool = False) -> None:
+    @property
+    def _visible_rows(self) -> int:
+        height = self.scrollable_content_region.height or self.size.height
+        return max(1, height // self.row_height)
+
+    def _scroll_cursor_into_view(self, center: bool = False) -> bool:
+        """Scroll so the cursor's row shows; True if the list scrolled (and will redraw)."""
         height = self.scrollable_content_region.height or self.size.height
         if height <= 0:
-            return
+            return False
         top = self.scroll_offset.y
-        if center and not (top <= self.cursor < top + height):
-            self.scroll_to(y=max(0, self.cursor - height // 2), animate=False, immediate=True)
-        elif self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        row_top = self.cursor * self.row_height
+        row_bottom = row_top + self.row_height
+        if center and not (top <= row_top and row_bottom <= top + height):
+            target = max(0, row_top - (height - self.row_height) // 2)
+        elif row_top < top:
+            target = row_top
+        elif row_bottom > top + height:
+            target = row_bottom - height
+        else:
+            return False
+        if target == top:
+            return False
+        self.scroll_to(y=target, animate=False, immediate=True)
+        self.refresh()
+        return True
 
     def action_cursor_down(self) -> None:
         self.move_cursor(self.cursor + 1)
@@ -166,17 +201,20 @@ class RowList(ScrollView, can_focus=True):
         self.move_cursor(self._count - 1)
 
     def action_page_up(self) -> None:
-        self.move_cursor(self.cursor - max(1, self.size.height - 1))
+        self.move_cursor(self.cursor - max(1, self._visible_rows - 1))
 
     def action_page_down(self) -> None:
-        self.move_cursor(self.cursor + max(1, self.size.height - 1))
+        self.move_cursor(self.cursor + max(1, self._visible_rows - 1))
 
     def action_select(self) -> None:
         if self._count:
             self.post_message(self.Selected(self, self.cursor))
 
     def on_click(self, event: events.Click) -> None:
-        index = self.scroll_offset.y + event.y
+        offset = event.get_content_offset(self)
+        if offset is None:  # on the border or scrollbar
+            return
+        index = (self.scroll_offset.y + offset.y) // self.row_height
         if 0 <= index < self._count:
             self.focus()
             if index == self.cursor and event.chain >= 2:

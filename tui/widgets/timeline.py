@@ -129,7 +129,9 @@ class TimelineStrip(_OverTime):
             key = control_key(self.store.control(self.region_id, day))
             style = self.colours.get(key, "")
             strip.append(bloc_glyph(key), style=style)
-        marker = marker_index(days, self.day)
+        marker = None
+        if first <= self.day <= last:
+            marker = min(width - 1, (self.day - first).days * width // span)
         return Text.assemble(marker_line(width, marker, self.day.isoformat()), "\n", strip, "\n", axis(days, None))
 
 
@@ -145,15 +147,17 @@ class ControlChart(_OverTime):
 
     def __init__(self, store: Store, **kwargs: object) -> None:
         super().__init__(store, **kwargs)
-        self._cache: dict[tuple[str, int], tuple[list[date], str, list[dict[str, float]]]] = {}
+        self._cache: dict[tuple[str, int, str], tuple[list[date], str, list[dict[str, float]]]] = {}
 
     def series(self, width: int) -> tuple[list[date], str, list[dict[str, float]]]:
         assert self.region_id is not None
-        key = (self.region_id, width)
+        first, last = self.store.span
+        days, unit = sample_days(first, last, width)
+        # Keyed by the days sampled: a pane one column narrower (a scrollbar
+        # appeared) samples the same months and must not recompute them.
+        key = (self.region_id, len(days), unit)
         cached = self._cache.get(key)
         if cached is None:
-            first, last = self.store.span
-            days, unit = sample_days(first, last, width)
             cached = (days, unit, self.store.bloc_shares_over_time(self.region_id, days))
             if len(self._cache) > 64:
                 self._cache.clear()
@@ -170,8 +174,12 @@ class ControlChart(_OverTime):
         days = [d for d in days for _ in range(repeat)]
         shares = [s for s in shares for _ in range(repeat)]
         marker = marker_index(days, self.day)
-        if marker is not None and repeat > 1:
-            marker = marker - marker % repeat
+        if marker is not None:
+            if repeat > 1:
+                marker = marker - marker % repeat
+            # The marked column shows the as-of day itself, not its bucket's last day.
+            exact = self.store.bloc_shares_over_time(self.region_id, [self.day])[0]
+            shares = shares[:marker] + [exact] * repeat + shares[marker + repeat :]
         present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
         entries = [Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}", style="dim")]
         for bloc in present:

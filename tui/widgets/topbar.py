@@ -40,7 +40,8 @@ class TopBar(Static):
         self._draw()
 
     def _draw(self) -> None:
-        width = max(20, self.size.width - 2)
+        # Before the first layout the bar has no size yet: use the screen's width.
+        width = max(20, (self.size.width or self.app.size.width) - 2)
         right = Text()
         if self.playing:
             right.append("▶ playing  ", style="bold")
