@@ -12,9 +12,12 @@ BUNDLED_NAME = "damascus.json"
 ENV_VAR = "FRONTLINES_DB"
 
 
+BUNDLED_PACKAGE = "frontlines_fixtures"  # the repository's fixtures/ folder, as installed
+
+
 def bundled_path() -> Path:
     """The data set shipped with the package (works from a wheel too)."""
-    return Path(str(resources.files("fixtures").joinpath(BUNDLED_NAME)))
+    return Path(str(resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_NAME)))
 
 
 def user_data_dir() -> Path:

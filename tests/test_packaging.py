@@ -1,5 +1,5 @@
 """The bundled data travels with the package: a user who installs the wheel
-(not the checkout) still gets fixtures/damascus.json, the explorer's
+(not the checkout) still gets the bundled damascus.json, the explorer's
 stylesheet and every subpackage.
 
 Nothing is downloaded. The wheel test needs ``setuptools`` and ``wheel`` in
@@ -27,9 +27,12 @@ SOURCES = ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "setup.cfg",
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.lock", "*.egg-info", "build", "dist", ".*")
 
 # Files an installed frontlines cannot work without.
+# The repository's fixtures/ installs as frontlines_fixtures/ (a top-level
+# `fixtures` would collide with the PyPI package of that name).
+INSTALLED = {"store": "store", "tui": "tui", "fixtures": "frontlines_fixtures"}
 REQUIRED = (
-    "fixtures/__init__.py",
-    "fixtures/damascus.json",
+    "frontlines_fixtures/__init__.py",
+    "frontlines_fixtures/damascus.json",
     "store/__init__.py",
     "store/db.py",
     "store/locate.py",
@@ -59,7 +62,8 @@ def _packages_on_disk() -> list[str]:
             if "__pycache__" in folder.parts:
                 continue
             if any(folder.glob("*.py")):
-                found.append(folder.relative_to(REPO).as_posix())
+                relative = folder.relative_to(REPO).as_posix()
+                found.append(INSTALLED[top] + relative[len(top) :])
     return found
 
 
@@ -89,12 +93,12 @@ def test_wheel_contains_the_data_and_every_package(tmp_path: Path) -> None:
     (wheel,) = out.glob("frontlines-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        data = archive.read("fixtures/damascus.json")
+        data = archive.read("frontlines_fixtures/damascus.json")
         entry_points = next((archive.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt")), "")
     assert _missing_from(names) == []
     assert data == (REPO / "fixtures" / "damascus.json").read_bytes()
     assert "frontlines = tui.cli:main" in entry_points
-    assert not any(name.startswith("tests/") for name in names)
+    assert not any(name.startswith(("tests/", "fixtures/")) for name in names)
 
 
 def test_build_tree_finds_the_bundled_data(tmp_path: Path) -> None:
@@ -133,8 +137,8 @@ def test_build_tree_finds_the_bundled_data(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == str(lib / "store" / "__init__.py"), "the built copy was not the one imported"
-    assert lines[1] == str(lib / "fixtures" / "damascus.json")
+    assert lines[1] == str(lib / "frontlines_fixtures" / "damascus.json")
     assert "Syrian Arab Army" in proc.stdout
     user_copy = home / "data" / "frontlines" / "damascus.json"
     assert str(user_copy) in proc.stderr  # the first-run note
-    assert user_copy.read_bytes() == (lib / "fixtures" / "damascus.json").read_bytes()
+    assert user_copy.read_bytes() == (lib / "frontlines_fixtures" / "damascus.json").read_bytes()
