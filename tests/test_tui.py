@@ -1144,3 +1144,22 @@ async def test_into_a_place_with_nothing_under_it_says_so(app_factory) -> None:
         await pilot.press("l")
         await pilot.pause()
         assert any("Dumair has no places under it" in n for n in notifications(app))
+
+
+async def test_a_remap_onto_a_key_in_use_warns(app_factory, tmp_path: Path) -> None:
+    keymap = tmp_path / "keymap.toml"
+    keymap.write_text('"nav.ascend" = "q"\n', encoding="utf-8")
+    app = app_factory(keymap_path=keymap)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        warnings = notifications(app)
+        assert any("'q' for 'nav.ascend' is also the key of app.quit" in w for w in warnings), warnings
+
+
+async def test_the_start_hint_follows_the_keymap(app_factory, tmp_path: Path) -> None:
+    keymap = tmp_path / "keymap.toml"
+    keymap.write_text('"app.search" = "s"\n', encoding="utf-8")
+    app = app_factory(keymap_path=keymap)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "s search" in chronicle(app)

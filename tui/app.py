@@ -26,7 +26,7 @@ from store.dates import add_months
 
 from .commands import FrontlinesCommands
 from .format import describe_changes, palette
-from .keymap import Keymap, default_path, load_keymap
+from .keymap import Keymap, conflicts, default_path, load_keymap
 from .screens.date_prompt import DatePrompt
 from .screens.help import HelpScreen, key_label
 from .screens.search import SearchScreen
@@ -95,6 +95,8 @@ class FrontlinesApp(App[None]):
         self.keymap: Keymap = load_keymap(path, known)
         if self.keymap.keys:
             self.set_keymap(self.keymap.keys)
+            defaults = {b.id: b.key for _, bindings in self.binding_sections() for b in bindings if b.id}
+            self.keymap.warnings.extend(conflicts(self.keymap, defaults))
         self.set_reactive(FrontlinesApp.as_of, at or store.span[1])
 
     # --- bindings, for help, palette and keymap validation -----------------------------------
@@ -105,6 +107,7 @@ class FrontlinesApp(App[None]):
             ("Everywhere", cls.app_bindings()),
             ("Places", [b for b in MillerColumns.BINDINGS if isinstance(b, Binding)]),
             ("Lists", [b for b in RowList.BINDINGS if isinstance(b, Binding)]),
+            ("Details pane", [b for b in DetailPane.BINDINGS if isinstance(b, Binding)]),
             ("Events pane", [b for b in EventsPane.BINDINGS if isinstance(b, Binding)]),
             ("Factions pane", [b for b in FactionTree.BINDINGS if isinstance(b, Binding)]),
             ("Search", [b for b in SearchScreen.BINDINGS if isinstance(b, Binding)]),
@@ -145,9 +148,15 @@ class FrontlinesApp(App[None]):
         self._apply_theme_colours()
         self.miller.current.focus()
         first, last = self.store.span
-        self.query_one(Chronicle).say(
-            [f"Data {first} to {last} · [ ] changes · t date · / search · ? help"]
-        )
+        keys = {b.id: self.key_for(b) for b in self.app_bindings()}
+        if self.store.regions:
+            hint = (
+                f"Data {first} to {last} · {keys['time.prev_change']} {keys['time.next_change']} changes"
+                f" · {keys['time.prompt']} date · {keys['app.search']} search · {keys['app.help']} help"
+            )
+        else:
+            hint = f"{self.store.path.name} holds no places yet: nothing to explore (see docs/data-format.md)"
+        self.query_one(Chronicle).say([hint])
         for warning in self.keymap.warnings + self.store.warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme_colours())

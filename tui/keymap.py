@@ -92,3 +92,27 @@ def load_keymap(path: Path | None, known_ids: set[str]) -> Keymap:
             continue
         result.keys[binding_id] = ",".join(tokens)
     return result
+
+
+def conflicts(keymap: Keymap, defaults: dict[str, str]) -> list[str]:
+    """Warnings for remapped keys that another binding also uses.
+
+    ``defaults`` maps every binding id to its declared keys. Where two
+    bindings share a key, the focused pane's wins, so a remap such as
+    ``"nav.ascend" = "q"`` silently shadows Quit in the place list.
+    """
+    effective = {bid: keymap.keys.get(bid, keys) for bid, keys in defaults.items()}
+    owners: dict[str, list[str]] = {}
+    for bid, keys in effective.items():
+        for key in keys.split(","):
+            owners.setdefault(key.strip(), []).append(bid)
+    out = []
+    for bid, keys in keymap.keys.items():
+        for key in keys.split(","):
+            others = [o for o in owners.get(key.strip(), []) if o != bid]
+            if others:
+                out.append(
+                    f"{keymap.path}: '{key.strip()}' for '{bid}' is also the key of {', '.join(others)}; "
+                    "where both apply, the focused pane's binding wins"
+                )
+    return out

@@ -6,6 +6,7 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -21,6 +22,11 @@ DIM = "dim"
 
 class DetailPane(VerticalScroll):
     """Names, codes, controller and evidence, history, and for parents the breakdown."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
+    ]
 
     DEFAULT_CSS = """
     DetailPane {
