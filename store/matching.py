@@ -82,7 +82,3 @@ def skeleton(folded: str) -> str:
     text = _FINAL_H.sub("", text)
     return _VOWELS.sub("", text)
 
-
-def similarity_key(text: str) -> str:
-    """Key for 'did you mean' suggestions: the folded name."""
-    return fold(text)

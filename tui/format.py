@@ -7,7 +7,6 @@ like ``[link=x]`` is shown as typed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
 from rich.text import Text
@@ -55,12 +54,6 @@ def status_text(control: Control) -> str:
         return "no data"
     mark = STATUS_MARKS.get(control.status, "")
     return f"{control.status} {mark}".strip()
-
-
-def controller_name(control: Control, short: bool = False) -> str:
-    if control.faction is not None:
-        return control.faction.short if short else control.faction.name
-    return "mixed" if control.status == "mixed" else "no data"
 
 
 def spread(counts: Sequence[tuple[str, int]], cells: int) -> list[str]:
@@ -124,6 +117,3 @@ def _holder(store: Any, period: Any) -> str:
     name = faction.name if faction else period.faction
     return name if period.status == "held" else f"{name} ({period.status})"
 
-
-def day_text(day: date | None) -> str:
-    return day.isoformat() if day else "…"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from store import Region
 
 
-class Breadcrumb(Static):
+class Breadcrumb(Widget):
+    """One line, fitted to the width at draw time (a repaint, never a re-layout)."""
+
     DEFAULT_CSS = """
     Breadcrumb {
         height: 1;
@@ -18,23 +20,22 @@ class Breadcrumb(Static):
     }
     """
 
-    _path: list[Region] = []
-
-    def on_resize(self) -> None:
-        # Fit the path again to the new width (the end must stay visible).
-        if self._path:
-            self.show(self._path)
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._path: list[Region] = []
 
     def show(self, path: list[Region]) -> None:
         self._path = list(path)
+        self.refresh()
+
+    def render(self) -> Text:
         text = Text()
-        for i, region in enumerate(path):
+        for i, region in enumerate(self._path):
             if i:
                 text.append(" > ", style="dim")
-            text.append(region.name, style="bold" if i == len(path) - 1 else "")
+            text.append(region.name, style="bold" if i == len(self._path) - 1 else "")
         # Keep the end (the place itself) visible on narrow screens.
-        width = max(10, self.size.width - 2) if self.size.width else 200
+        width = max(10, self.content_size.width) if self.content_size.width else 200
         if text.cell_len > width:
-            plain_cut = text.cell_len - width + 1
-            text = Text("…") + text[plain_cut:]
-        self.update(text)
+            text = Text("…") + text[text.cell_len - width + 1 :]
+        return text

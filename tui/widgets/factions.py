@@ -38,7 +38,7 @@ class FactionsPane(Vertical):
         border: round $accent;
     }
     FactionsPane > Tree {
-        height: 1fr;
+        height: 3fr;
         min-height: 5;
         padding: 0 0;
         overflow-x: hidden;
@@ -50,7 +50,7 @@ class FactionsPane(Vertical):
     }
     FactionsPane > OptionList, FactionsPane > OptionList:focus {
         background: $surface;
-        height: 1fr;
+        height: 2fr;
         min-height: 3;
         border: none;
     }

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 
-class TopBar(Static):
+class TopBar(Widget):
+    """Title and date on one line, drawn at paint time (a repaint, never a re-layout)."""
+
     DEFAULT_CSS = """
     TopBar {
         height: 1;
@@ -24,24 +26,16 @@ class TopBar(Static):
         self.title = title
         self.day = day
         self.playing = False
-        self.readonly_note = ""
-
-    def on_mount(self) -> None:
-        self._draw()
-
-    def on_resize(self) -> None:
-        self._draw()
 
     def set_state(self, *, day: date | None = None, playing: bool | None = None) -> None:
         if day is not None:
             self.day = day
         if playing is not None:
             self.playing = playing
-        self._draw()
+        self.refresh()
 
-    def _draw(self) -> None:
-        # Before the first layout the bar has no size yet: use the screen's width.
-        width = max(20, (self.size.width or self.app.size.width) - 2)
+    def render(self) -> Text:
+        width = max(20, self.content_size.width or (self.app.size.width - 2))
         right = Text()
         if self.playing:
             right.append("▶ playing  ", style="bold")
@@ -54,4 +48,4 @@ class TopBar(Static):
         if left.cell_len > room:
             left.truncate(max(1, room), overflow="ellipsis")
         gap = max(1, width - left.cell_len - right.cell_len)
-        self.update(Text.assemble(left, " " * gap, right))
+        return Text.assemble(left, " " * gap, right)
