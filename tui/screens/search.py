@@ -42,7 +42,7 @@ class SearchScreen(ModalScreen[str | None]):
     SearchScreen Input {
         margin: 0 0;
     }
-    SearchScreen OptionList {
+    SearchScreen OptionList, SearchScreen OptionList:focus {
         height: auto;
         max-height: 20;
         border: none;

@@ -86,7 +86,7 @@ class EventsPane(Vertical):
     }
     EventsPane > #event-detail {
         height: auto;
-        max-height: 45%;
+        max-height: 40%;
         border-top: solid $panel-lighten-2;
         padding: 0 1;
         overflow-y: auto;

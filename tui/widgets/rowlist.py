@@ -182,6 +182,10 @@ class RowList(ScrollView, can_focus=True):
             target = row_bottom - height
         else:
             return False
+        if self.row_height > 1:
+            # Keep whole rows at the top: round down, or up when scrolling down to a row.
+            step = self.row_height
+            target = -(-target // step) * step if row_bottom > top + height else (target // step) * step
         if target == top:
             return False
         self.scroll_to(y=target, animate=False, immediate=True)
