@@ -51,7 +51,8 @@ class EventList(RowList):
         names = [self.store.sources[s].publication for s in event.sources if s in self.store.sources]
         facts = [", ".join(places) if places else "no place recorded"]
         if event.figures:
-            facts.append(f"{len(event.figures)} figure{'s' if len(event.figures) != 1 else ''}")
+            more = len(event.figures) - 1
+            facts.append(event.figures[0].text + (f" (+{more} more)" if more else ""))
         facts.append(", ".join(dict.fromkeys(names)) or "no source")
         return [head, title, Text("  " + " · ".join(facts), style="dim")]
 
