@@ -373,20 +373,10 @@ def event_from(f: _Fields) -> Event:
     for fig in raw_figures:
         if not isinstance(fig, dict):
             raise f.fail("figures", "a list of figure objects")
-        low, high = fig.get("low"), fig.get("high", fig.get("low"))
-        if not isinstance(low, int) or not isinstance(high, int) or isinstance(low, bool):
+        figure = _figure(fig)
+        if figure is None:
             raise f.fail("figures", "figures with whole-number 'low' and 'high'")
-        figures.append(
-            Figure(
-                label=str(fig.get("label") or "count"),
-                low=min(low, high),
-                high=max(low, high),
-                unit=str(fig.get("unit") or ""),
-                source=fig.get("source") if isinstance(fig.get("source"), str) else None,
-                approximate=bool(fig.get("approximate")),
-                note=fig.get("note") if isinstance(fig.get("note"), str) else None,
-            )
-        )
+        figures.append(figure)
     return Event(
         id=f.str("id"),
         date=first.text,
@@ -465,6 +455,23 @@ def _partial_bounds(text: str) -> tuple[date, date, str] | None:
     return parsed.first, parsed.last, parsed.precision
 
 
+def _figure(fig: dict[str, Any]) -> Figure | None:
+    """A figure from its record, or None if its counts are not whole numbers."""
+    low, high = fig.get("low"), fig.get("high", fig.get("low"))
+    if type(low) is not int or type(high) is not int:  # bool is not a count either
+        return None
+    source, note = fig.get("source"), fig.get("note")
+    return Figure(
+        label=_str(fig.get("label") or "count"),
+        low=min(low, high),
+        high=max(low, high),
+        unit=_str(fig.get("unit") or ""),
+        source=source if type(source) is _str else None,
+        approximate=bool(fig.get("approximate")),
+        note=note if type(note) is _str else None,
+    )
+
+
 def _fast_period(r: dict[str, Any]) -> Period | None:
     try:
         pid, region, faction, status = r["id"], r["region"], r["faction"], r["status"]
@@ -541,23 +548,10 @@ def _fast_event(r: dict[str, Any]) -> Event | None:
             return None
         built_figures = []
         for fig in raw_figures:
-            if type(fig) is not dict:
+            figure = _figure(fig) if type(fig) is dict else None
+            if figure is None:
                 return None
-            low, high = fig.get("low"), fig.get("high", fig.get("low"))
-            source, note = fig.get("source"), fig.get("note")
-            if type(low) is not int or type(high) is not int:
-                return None
-            built_figures.append(
-                Figure(
-                    label=_str(fig.get("label") or "count"),
-                    low=min(low, high),
-                    high=max(low, high),
-                    unit=_str(fig.get("unit") or ""),
-                    source=source if type(source) is _str else None,
-                    approximate=bool(fig.get("approximate")),
-                    note=note if type(note) is _str else None,
-                )
-            )
+            built_figures.append(figure)
         figures = tuple(built_figures)
     return Event(
         id=eid,

@@ -84,6 +84,25 @@ def breakdown_bar(breakdown: Breakdown | None, cells: int, colours: dict[str, st
     return bar
 
 
+def citations(store: Any, source_ids: Iterable[str]) -> Text:
+    """One bullet per source: publication, title, date, and the address on its own line."""
+    text = Text()
+    for sid in source_ids:
+        source = store.sources.get(sid)
+        text.append("\n• ")
+        if source is None:
+            text.append(f"{sid} (missing)", style="red")
+            continue
+        text.append(source.publication, style="bold")
+        text.append(f", “{source.title}”" + (f", {source.date}" if source.date else ""))
+        if source.kind == "editorial":
+            text.append(" (editorial judgement)", style="italic")
+        if source.url:
+            text.append("\n  ")
+            text.append(source.url, style="underline")
+    return text
+
+
 def describe_changes(store: Any, changes: Iterable[Change]) -> list[str]:
     """One line per kind of change on a day, places grouped:
 

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from store import Control, Region, Store
 from store.model import BLOCS
 
-from ..format import bloc_glyph, control_glyph, palette, status_text
+from ..format import bloc_glyph, citations, control_glyph, palette, status_text
 from .timeline import ControlChart, TimelineStrip
 
 LABEL = "bold"
@@ -227,21 +227,7 @@ class DetailPane(VerticalScroll):
             return Text("")
         text = Text("Sources", style=LABEL)
         ids = list(dict.fromkeys([*period.sources, *self._event_sources(period.start_event, period.end_event)]))
-        for sid in ids:
-            source = self.store.sources.get(sid)
-            text.append("\n• ")
-            if source is None:
-                text.append(f"{sid} (missing)", style="red")
-                continue
-            text.append(source.publication, style="bold")
-            text.append(f", “{source.title}”")
-            if source.date:
-                text.append(f", {source.date}")
-            if source.kind == "editorial":
-                text.append(" (editorial judgement)", style="italic")
-            if source.url:
-                text.append("\n  ")
-                text.append(source.url, style="underline")
+        text.append_text(citations(self.store, ids))
         return text
 
     def _event_sources(self, *event_ids: str | None) -> list[str]:

@@ -15,7 +15,7 @@ from textual.widgets import Select, Static
 from store import Event, Store
 from store.model import EVENT_TYPES
 
-from ..format import bloc_glyph, palette
+from ..format import bloc_glyph, citations, palette
 from .rowlist import RowList
 
 
@@ -212,17 +212,7 @@ class EventsPane(Vertical):
         if event.summary:
             text.append("\n")
             text.append(event.summary, style="italic")
-        for sid in event.sources:
-            source = self.store.sources.get(sid)
-            text.append("\n• ")
-            if source is None:
-                text.append(f"{sid} (missing)", style="red")
-                continue
-            text.append(source.publication, style="bold")
-            text.append(f", “{source.title}”" + (f", {source.date}" if source.date else ""))
-            if source.url:
-                text.append("\n  ")
-                text.append(source.url, style="underline")
+        text.append_text(citations(self.store, event.sources))
         detail.update(text)
 
     def on_select_changed(self, message: Select.Changed) -> None:
