@@ -87,6 +87,7 @@ class FrontlinesApp(App[None]):
         super().__init__()
         self.store = store
         self.focus_region: str | None = None
+        self.startup_notes: list[str] = []  # shown once the screen is up (e.g. "created your copy")
         self.pane = "detail"
         self._play_timer: Timer | None = None
         self.colours = palette(True)
@@ -157,6 +158,8 @@ class FrontlinesApp(App[None]):
         else:
             hint = f"{self.store.path.name} holds no places yet: nothing to explore (see docs/data-format.md)"
         self.query_one(Chronicle).say([hint])
+        for note in self.startup_notes:
+            self.notify(note, timeout=8, markup=False)
         for warning in self.keymap.warnings + self.store.warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme_colours())
@@ -359,9 +362,11 @@ def make_app(store: Store, *, at: date | None = None, keymap_path: Path | None =
     return FrontlinesApp(store, at=at, keymap_path=keymap_path, use_keymap_file=use_keymap_file)
 
 
-def run_explorer(store: Store, *, at: date | None = None, no_color: bool = False) -> int:
+def run_explorer(store: Store, *, at: date | None = None, no_color: bool = False, note: str | None = None) -> int:
     if no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
     app = make_app(store, at=at)
+    if note:
+        app.startup_notes.append(note)
     app.run()
     return app.return_code or 0

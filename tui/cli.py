@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command is None:
         from tui.app import run_explorer
 
-        return run_explorer(store, at=day, no_color=no_color)
+        return run_explorer(store, at=day, no_color=no_color, note=created)
 
     from . import report
 
