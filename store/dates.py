@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .text import shown
+
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
 
 
@@ -34,24 +36,25 @@ class PartialDate:
 def parse_partial(text: str) -> PartialDate:
     """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise :class:`DateError`."""
     match = _DATE_RE.match(text or "")
+    quoted = shown(text, 40)  # typed text: never echoed raw
     if not match:
-        raise DateError(f"'{text}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2018-04-20)")
+        raise DateError(f"'{quoted}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2018-04-20)")
     year_s, month_s, day_s = match.groups()
     year = int(year_s)
     if year < 1:
-        raise DateError(f"'{text}' is not a date: the year must be 0001 or later")
+        raise DateError(f"'{quoted}' is not a date: the year must be 0001 or later")
     if month_s is None:
         return PartialDate(date(year, 1, 1), date(year, 12, 31), "year")
     month = int(month_s)
     if not 1 <= month <= 12:
-        raise DateError(f"'{text}' is not a date: month {month} is not between 1 and 12")
+        raise DateError(f"'{quoted}' is not a date: month {month} is not between 1 and 12")
     last_day = calendar.monthrange(year, month)[1]
     if day_s is None:
         return PartialDate(date(year, month, 1), date(year, month, last_day), "month")
     day = int(day_s)
     if not 1 <= day <= last_day:
         raise DateError(
-            f"'{text}' is not a date: {calendar.month_name[month]} {year} has days 1 to {last_day}"
+            f"'{quoted}' is not a date: {calendar.month_name[month]} {year} has days 1 to {last_day}"
         )
     d = date(year, month, day)
     return PartialDate(d, d, "day")

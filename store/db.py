@@ -14,7 +14,7 @@ import bisect
 import difflib
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,10 +23,13 @@ from typing import Any
 from tinydb import TinyDB
 
 from . import matching
-from .dates import day_after, parse_day
+from .dates import day_after, parse_day, parse_partial
 from .model import (
     BLOCS,
     CONFIDENCES,
+    EARLIEST,
+    LATEST,
+    MAX_DEPTH,
     EVENT_PRECISIONS,
     EVENT_TYPES,
     LEVELS,
@@ -45,8 +48,8 @@ from .model import (
     _Fields,
     build_records,
 )
-from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape
-from .text import clean_value
+from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
+from .text import clean_value, display_value, json_needs_display, shown
 
 TABLES = ("meta", "sources", "factions", "regions", "periods", "events")
 MIN_LOOSE = 3  # shorter consonant skeletons ("dm") match too much to be useful
@@ -101,7 +104,7 @@ class Store:
         self._db = db
         self._storage = storage
         self.warnings: list[str] = []
-        self._load(tables)
+        self._load(self._for_display(tables))
 
     # --- opening and closing -------------------------------------------------
 
@@ -134,8 +137,22 @@ class Store:
                 f"understands ({SCHEMA_VERSION}); upgrade frontlines to change it"
             )
             storage.make_readonly(reason)
-            store.warnings.append(f"{path}: opened read-only: {reason}")
+            store.warnings.append(f"{where(path)}: opened read-only: {reason}")
+        elif not readonly and storage.readonly:
+            store.warnings.append(f"{where(path)}: opened read-only: {storage.readonly_reason}")
         return store
+
+    def _for_display(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> Mapping[str, Mapping[str, dict[str, Any]]]:
+        """The tables with text the terminal cannot measure dropped (see
+        :func:`store.text.display_text`), as new objects: the file, and the
+        storage's copy of it, keep every character."""
+        if self._storage is not None:
+            unsafe = self._storage.display_unsafe
+        else:
+            import orjson
+
+            unsafe = json_needs_display(orjson.dumps(tables))
+        return display_value(tables) if unsafe else tables
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, list[dict[str, Any]]]) -> Store:
@@ -204,6 +221,7 @@ class Store:
         # Regions: children sorted by name, names and codes for matching.
         children: dict[str | None, list[str]] = defaultdict(list)
         in_cycle = self._regions_in_cycles()
+        self._region_cycles = in_cycle
         for region in self.regions.values():
             parent = region.parent if region.parent in self.regions and region.id not in in_cycle else None
             children[parent].append(region.id)
@@ -256,8 +274,12 @@ class Store:
         self._events_by_faction = dict(by_faction)
 
         fchildren: dict[str | None, list[str]] = defaultdict(list)
+        self._faction_cycles = _in_cycles({f.id: f.parent for f in self.factions.values()})
         for faction in self.factions.values():
-            parent = faction.parent if faction.parent in self.factions else None
+            # A faction in a parent cycle is shown at the top (validate says why),
+            # so every faction is reachable from the roots and every walk ends.
+            looped = faction.id in self._faction_cycles
+            parent = faction.parent if faction.parent in self.factions and not looped else None
             fchildren[parent].append(faction.id)
         for ids in fchildren.values():
             ids.sort(key=lambda fid: (list(BLOCS).index(self.factions[fid].bloc_key), self.factions[fid].name.casefold()))
@@ -274,20 +296,7 @@ class Store:
     def _regions_in_cycles(self) -> set[str]:
         """Regions whose parent links loop back to themselves (``validate``
         reports them); indexing shows them at the top so every walk ends."""
-        state: dict[str, int] = {}  # 1: being walked, 2: done
-        looped: set[str] = set()
-        for start in self.regions:
-            path: list[str] = []
-            current: str | None = start
-            while current is not None and current in self.regions and current not in state:
-                state[current] = 1
-                path.append(current)
-                current = self.regions[current].parent
-            if current is not None and state.get(current) == 1:
-                looped.update(path[path.index(current) :])
-            for rid in path:
-                state[rid] = 2
-        return looped
+        return _in_cycles({r.id: r.parent for r in self.regions.values()})
 
     # --- meta -------------------------------------------------------------------
 
@@ -308,12 +317,16 @@ class Store:
             end = parse_day(last) if isinstance(last, str) else None
         except ValueError:
             start = end = None
-        if start and end and (start > end or end.year >= 9999):
+        if start and end and (start > end or not _sane(start) or not _sane(end)):
             start = end = None  # validate() says why
         if start is None or end is None:
+            # Dates outside EARLIEST..LATEST are typing slips (validate names
+            # them): a span stretched to year 9999 would make every chart and
+            # step of the explorer meaningless.
             days = [p.start for p in self.periods.values()] + [e.first for e in self.events.values()]
             days += [p.end for p in self.periods.values() if p.end]
             days += [e.last for e in self.events.values()]
+            days = [d for d in days if EARLIEST <= d <= LATEST]
             if not days:
                 today = date.today()
                 return (start or today, end or today)
@@ -639,6 +652,46 @@ class Store:
     def faction_children(self, faction_id: str) -> list[Faction]:
         return [self.factions[fid] for fid in self._faction_children.get(faction_id, ())]
 
+    def walk_factions(self) -> Iterator[tuple[Faction, int]]:
+        """Every faction once, depth first from the roots, with its depth (0 at a root).
+
+        Iterative, so a chain thousands deep cannot exhaust the stack.
+        """
+        stack: list[tuple[str, int]] = [(fid, 0) for fid in reversed(self._faction_children.get(None, ()))]
+        seen: set[str] = set()
+        while stack:
+            fid, depth = stack.pop()
+            if fid in seen:
+                continue
+            seen.add(fid)
+            yield self.factions[fid], depth
+            stack.extend((child, depth + 1) for child in reversed(self._faction_children.get(fid, ())))
+
+    def walk_regions(self, roots: Iterable[Region], max_depth: int | None = None) -> Iterator[tuple[Region, int]]:
+        """``roots`` and the regions under them, depth first, with their depth
+        below the root they came from (at most ``max_depth``). Iterative."""
+        stack: list[tuple[str, int]] = [(r.id, 0) for r in reversed(list(roots))]
+        seen: set[str] = set()
+        while stack:
+            rid, depth = stack.pop()
+            if rid in seen:
+                continue
+            seen.add(rid)
+            yield self.regions[rid], depth
+            if max_depth is None or depth < max_depth:
+                stack.extend((child, depth + 1) for child in reversed(self._children.get(rid, ())))
+
+    def faction_depth(self, faction_id: str) -> int:
+        """How many parents above ``faction_id`` (0 for a root), as the tree shows it."""
+        depth, current, seen = 0, self.factions[faction_id], {faction_id}
+        while current.parent in self.factions and current.id not in self._faction_cycles:
+            if current.parent in seen:
+                break
+            seen.add(current.parent)
+            current = self.factions[current.parent]
+            depth += 1
+        return depth
+
     def faction_descendants(self, faction_id: str) -> list[str]:
         out, stack, seen = [], [faction_id], set()
         while stack:
@@ -787,8 +840,8 @@ class Store:
                 day = None
             if day is None:
                 add("meta", name, f"'{value}' is not a date YYYY-MM-DD")
-            elif day.year >= 9999:
-                add("meta", name, f"{value} is too far in the future to be a real date")
+            elif not _sane(day):
+                add("meta", name, f"{value} is outside {EARLIEST.year}-{LATEST.year}, the years a date can be in")
         try:
             declared = parse_day(self.meta["span_from"]), parse_day(self.meta["span_to"])
         except (KeyError, TypeError, ValueError):
@@ -810,6 +863,8 @@ class Store:
                 add("regions", region.id, f"latitude {region.lat} out of range")
             if region.lon is not None and not -180 <= region.lon <= 180:
                 add("regions", region.id, f"longitude {region.lon} out of range")
+        for rid, depth in self._too_deep({r.id: r.parent for r in self.regions.values()}, looped):
+            add("regions", rid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
         if len([r for r in roots if self.regions[r].parent is None]) > 1:
             add("regions", ", ".join(roots), "more than one root region")
 
@@ -818,6 +873,12 @@ class Store:
                 add("factions", faction.id, f"unknown bloc '{faction.bloc}' (expected one of {', '.join(BLOCS)})")
             if faction.parent is not None and faction.parent not in self.factions:
                 add("factions", faction.id, f"parent '{faction.parent}' does not exist")
+            if faction.parent == faction.id:
+                add("factions", faction.id, "is its own parent")
+            elif faction.id in self._faction_cycles:
+                add("factions", faction.id, "its parents form a cycle (shown at the top of the tree)")
+        for fid, depth in self._too_deep({f.id: f.parent for f in self.factions.values()}, self._faction_cycles):
+            add("factions", fid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
 
         for source in self.sources.values():
             if not source.publication or not source.title:
@@ -834,6 +895,9 @@ class Store:
                 add("periods", pid, f"unknown status '{period.status}' (expected one of {', '.join(STATUSES)})")
             if period.end is not None and period.end < period.start:
                 add("periods", pid, f"ends ({period.end}) before it starts ({period.start})")
+            for label, day in (("from", period.start), ("to", period.end)):
+                if day is not None and not _sane(day):
+                    add("periods", pid, f"'{label}' {day} is outside {EARLIEST.year}-{LATEST.year}")
             if period.confidence not in CONFIDENCES:
                 add("periods", pid, f"unknown confidence '{period.confidence}'")
             self._check_sources(problems, "periods", pid, period.sources)
@@ -856,8 +920,10 @@ class Store:
                 add("events", eid, f"unknown type '{event.type}'")
             if event.precision not in EVENT_PRECISIONS:
                 add("events", eid, f"unknown precision '{event.precision}'")
-            if event.date_to and event.last < event.first:
-                add("events", eid, "date_to is before date")
+            if event.date_to and _ends_before_start(event.date, event.date_to):
+                add("events", eid, f"date_to {event.date_to} is before date {event.date}")
+            if not (_sane(event.first) and _sane(event.last)):
+                add("events", eid, f"date {event.date_text} is outside {EARLIEST.year}-{LATEST.year}")
             if event.confidence not in CONFIDENCES:
                 add("events", eid, f"unknown confidence '{event.confidence}'")
             for place in event.places:
@@ -874,6 +940,29 @@ class Store:
                     add("events", eid, f"figure '{figure.label}' has neither a source nor a note")
         return problems
 
+    @staticmethod
+    def _too_deep(parents: dict[str, str | None], looped: set[str]) -> list[tuple[str, int]]:
+        """Records more than MAX_DEPTH levels below their root: the first one on
+        each line of descent (its descendants are deeper still, and not listed)."""
+        depth: dict[str, int] = {}
+        for start in parents:
+            path: list[str] = []
+            current: str | None = start
+            while current is not None and current in parents and current not in depth and current not in looped:
+                path.append(current)
+                current = parents[current]
+                if len(path) > len(parents):  # cannot happen outside a cycle; belt and braces
+                    break
+            base = depth.get(current, -1) if current is not None else -1
+            for rid in reversed(path):
+                base += 1
+                depth[rid] = base
+        return [
+            (rid, d)
+            for rid, d in depth.items()
+            if d > MAX_DEPTH and depth.get(parents[rid] or "", 0) <= MAX_DEPTH
+        ]
+
     def _check_sources(self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...]) -> None:
         if not sources:
             problems.append(Problem(table, rid, "has no source"))
@@ -885,9 +974,9 @@ class Store:
 
     def _writable(self) -> TinyDB:
         if self._db is None or self._storage is None:
-            raise ReadOnlyError(f"{self.path}: cannot write an in-memory store")
+            raise ReadOnlyError(f"{where(self.path)}: cannot write an in-memory store")
         if self._storage.readonly:
-            raise ReadOnlyError(f"{self.path}: cannot write: {self._storage.readonly_reason}")
+            raise ReadOnlyError(f"{where(self.path)}: cannot write: {self._storage.readonly_reason}")
         return self._db
 
     def _check_record(self, table: str, record: dict[str, Any]) -> None:
@@ -903,7 +992,7 @@ class Store:
         self._check_record(table, record)
         existing = {doc.get("id") for doc in (self._storage.read() or {}).get(table, {}).values()}  # type: ignore[union-attr]
         if table != "meta" and record["id"] in existing:
-            raise StoreError(f"{self.path}: {table} already has a record with id {record['id']}")
+            raise StoreError(f"{where(self.path)}: {table} already has a record with id {record['id']}")
         db.table(table).insert(record)
         self._reload()
 
@@ -913,12 +1002,12 @@ class Store:
         tbl = db.table(table)
         docs = [doc for doc in tbl.all() if doc.get("id") == record_id]
         if not docs:
-            raise StoreError(f"{self.path}: {table} has no record with id {record_id}")
+            raise StoreError(f"{where(self.path)}: {table} has no record with id {record_id}")
         fields = clean_value(fields)
         merged = {**docs[0], **fields}
         self._check_record(table, merged)
         if table != "meta" and merged.get("id") != record_id and any(d.get("id") == merged.get("id") for d in tbl.all()):
-            raise StoreError(f"{self.path}: {table} already has a record with id {merged.get('id')}")
+            raise StoreError(f"{where(self.path)}: {table} already has a record with id {merged.get('id')}")
         tbl.update(fields, doc_ids=[docs[0].doc_id])
         self._reload()
 
@@ -927,13 +1016,42 @@ class Store:
         tbl = db.table(table)
         ids = [doc.doc_id for doc in tbl.all() if doc.get("id") == record_id]
         if not ids:
-            raise StoreError(f"{self.path}: {table} has no record with id {record_id}")
+            raise StoreError(f"{where(self.path)}: {table} has no record with id {record_id}")
         tbl.remove(doc_ids=ids)
         self._reload()
 
     def _reload(self) -> None:
         assert self._storage is not None
         self._load(self._storage.read() or {})
+
+
+def _in_cycles(parents: dict[str, str | None]) -> set[str]:
+    """The ids whose parent links loop back on themselves (iterative)."""
+    state: dict[str, int] = {}  # 1: being walked, 2: done
+    looped: set[str] = set()
+    for start in parents:
+        path: list[str] = []
+        current: str | None = start
+        while current is not None and current in parents and current not in state:
+            state[current] = 1
+            path.append(current)
+            current = parents[current]
+        if current is not None and state.get(current) == 1:
+            looped.update(path[path.index(current) :])
+        for rid in path:
+            state[rid] = 2
+    return looped
+
+
+def _sane(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
+def _ends_before_start(start_text: str, end_text: str) -> bool:
+    try:
+        return parse_partial(end_text).last < parse_partial(start_text).first
+    except ValueError:
+        return False
 
 
 def _same_situation(a: Period, b: Period) -> bool:

@@ -154,3 +154,63 @@ def control_dict(store: Store, control: Control) -> dict[str, Any]:
         "sources": sources_of(store, period.sources) if period else [],
         "breakdown": breakdown_dict(control.breakdown),
     }
+
+
+# Indentation stops growing this deep: a crafted chain thousands of levels
+# deep would otherwise make the output grow with the square of its depth.
+_MAX_INDENT_LEVEL = 40
+
+
+def tree_json(store: Store, roots: list[Region], day: date, depth: int | None) -> bytes:
+    """``{"at": ..., "tree": [node, ...]}`` with nested ``children``, as JSON text.
+
+    Built with an explicit stack rather than by serializing nested dicts:
+    orjson refuses more than 255 levels of nesting, and recursion would
+    stop at Python's limit, so a deep (if absurd) hierarchy still prints.
+    """
+    import orjson
+
+    dumps = orjson.dumps
+    out: list[bytes] = [b'{\n  "at": ', dumps(day.isoformat()), b',\n  "tree": [']
+
+    def pad(level: int) -> bytes:
+        return b"\n" + b"  " * min(level, _MAX_INDENT_LEVEL)
+
+    def fields(region: Region) -> list[tuple[str, Any]]:
+        control = store.control(region.id, day)
+        return [
+            ("id", region.id),
+            ("name", region.name),
+            ("level", region.level),
+            ("status", control.status),
+            ("controller", faction_ref(store, control.faction.id) if control.faction else None),
+        ]
+
+    # Each frame: the node's indentation level, its children still to write,
+    # whether one was written yet, and the region depth below the root.
+    stack: list[tuple[int, list[Region], list[bool], int]] = [(1, list(reversed(roots)), [False], -1)]
+    while stack:
+        level, pending, written, node_depth = stack[-1]
+        if not pending:
+            stack.pop()
+            out.append((pad(level) if written[0] else b"") + b"]")
+            if stack:  # close the node object that owns this list
+                out.append(pad(level - 1) + b"}")
+            continue
+        region = pending.pop()
+        out.append((b"," if written[0] else b"") + pad(level + 1) + b"{")
+        written[0] = True
+        inner = level + 2
+        parts = [
+            pad(inner) + dumps(k) + b": " + dumps(v, option=orjson.OPT_INDENT_2).replace(b"\n", pad(inner))
+            for k, v in fields(region)
+        ]
+        out.append(b",".join(parts))
+        child_depth = node_depth + 1
+        if depth is None or child_depth < depth:
+            out.append(b"," + pad(inner) + b'"children": [')
+            stack.append((inner, list(reversed(store.children(region.id))), [False], child_depth))
+        else:
+            out.append(pad(level + 1) + b"}")
+    out.append(b"\n}\n")
+    return b"".join(out)

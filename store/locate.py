@@ -6,7 +6,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .storage import StoreError, WriterLock, atomic_write
+from .storage import StoreError, atomic_write, read_regular, where
+from .text import shown
 
 BUNDLED_NAME = "damascus.json"
 ENV_VAR = "FRONTLINES_DB"
@@ -41,7 +42,9 @@ def choose_db(explicit: str | os.PathLike[str] | None, *, create: bool = True) -
 
     ``--db`` wins, then ``$FRONTLINES_DB``, then the user's copy in the data
     folder, created on first use from the bundled data set (unless
-    ``create`` is false: then only its path is given).
+    ``create`` is false: then only its path is given). If the copy cannot
+    be made (a read-only home, a full disk), the bundled data set itself is
+    used, read-only, and the note says why.
     """
     if explicit is not None:
         if not str(explicit).strip():
@@ -53,23 +56,31 @@ def choose_db(explicit: str | os.PathLike[str] | None, *, create: bool = True) -
     target = default_db_path()
     if target.exists() or not create:
         return target, None
-    return target, install_user_copy(target)
+    try:
+        return target, install_user_copy(target)
+    except StoreError as exc:
+        return bundled_path(), f"{exc}; reading the bundled data set, read-only, instead"
 
 
-def install_user_copy(target: Path) -> str:
-    source = bundled_path()
+def install_user_copy(target: Path) -> str | None:
+    """Copy the bundled data set to ``target`` unless it is there already.
+
+    Needs no lock, so readers started together on a first run never wait for
+    or fail on one another: the copy is written to a temp file and linked
+    into place only if nothing is there yet (the first one wins, the others
+    find it done). Returns the note to show, or None if another process
+    made the copy first.
+    """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        lock = WriterLock(target)
-        lock.acquire()
-        try:
-            if not target.exists():
-                atomic_write(target, source.read_bytes())
-        finally:
-            lock.release()
+        created = atomic_write(target, read_regular(bundled_path()), exclusive=True)
     except OSError as exc:
-        raise StoreError(f"{target}: cannot create your database: {exc.strerror or exc}") from None
-    return f"created {target} from the bundled Damascus Province data set"
+        raise StoreError(
+            f"cannot create your copy of the data at {where(target)}: {shown(exc.strerror or exc)}"
+        ) from None
+    except StoreError as exc:
+        raise StoreError(f"cannot create your copy of the data: {exc}") from None
+    return f"created {where(target)} from the bundled Damascus Province data set" if created else None
 
 
 __all__ = ["bundled_path", "choose_db", "default_db_path", "user_config_dir", "user_data_dir"]

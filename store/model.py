@@ -16,9 +16,18 @@ from datetime import date
 from typing import Any
 
 from .dates import PartialDate, parse_partial
-from .storage import DatabaseCorrupt
+from .storage import DatabaseCorrupt, where
+from .text import shown
 
 SCHEMA_VERSION = 1
+
+# Dates a record may carry: outside these ``validate`` reports a slip (a
+# period to 9999-12-31) and the span of the data ignores it.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+# Levels below a root beyond which a region or faction hierarchy is reported
+# by ``validate`` (the real ones are six levels and three).
+MAX_DEPTH = 16
 
 LEVELS = ("province", "governorate", "district", "sub-district", "community", "neighbourhood")
 STATUSES = ("held", "contested", "besieged", "truce")
@@ -221,16 +230,13 @@ class _Fields:
     def __init__(self, path: str, table: str, doc_id: str, record: dict[str, Any]) -> None:
         self.path, self.table, self.doc_id, self.record = path, table, doc_id, record
         rid = record.get("id")
-        self.where = f"{path}: {table} record {doc_id}" + (
-            f" (id {rid[:60]})" if isinstance(rid, str) else ""
+        self.where = f"{where(path)}: {table} record {shown(doc_id, 20)}" + (
+            f" (id {shown(rid, 60)})" if isinstance(rid, str) else ""
         )
 
     def fail(self, name: str, expected: str) -> DatabaseCorrupt:
         value = self.record.get(name)
-        shown = repr(value)
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        return DatabaseCorrupt(f"{self.where}: field '{name}' must be {expected}, found {shown}")
+        return DatabaseCorrupt(f"{self.where}: field '{name}' must be {expected}, found {shown(repr(value), 40)}")
 
     def str(self, name: str) -> str:
         value = self.record.get(name)

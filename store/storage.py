@@ -9,8 +9,16 @@
   readable and files are a third smaller for Arabic text.
 * Cleans control and bidi-override characters from every string it reads
   or writes (see :mod:`store.text`).
-* Writers take an exclusive lock (``flock`` on ``<file>.lock``); a second
-  writer is told which process holds it. Readers need no lock.
+* Writers take an exclusive lock (``flock`` on ``<file>.lock`` beside the
+  real file, so a writer through a symbolic link and one on its target
+  share it); a second writer is told which process holds it. Readers need
+  no lock. A file whose mode forbids writing (``chmod a-w``) is never
+  replaced: the rename would otherwise ignore the mode.
+* Opens regular files only: a device, a named pipe or a folder is refused
+  before a byte is read, so ``--db /dev/zero`` cannot eat the memory and a
+  FIFO cannot hang the program.
+* Temp files are named ``.<file>.<pid>.<random>.tmp``; a writer removes
+  those a killed process left behind.
 * A file that cannot be read is never written: every failure raises
   :class:`StoreError` with a one-line message naming the file and, for bad
   JSON, the line and column.
@@ -22,7 +30,9 @@ import errno
 import fcntl
 import gc
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +40,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
-from .text import clean_value, json_needs_cleaning
+from .text import clean_value, json_needs_cleaning, json_needs_display, shown
 
 
 class StoreError(Exception):
@@ -61,6 +71,92 @@ Tables = dict[str, dict[str, dict[str, Any]]]
 _BOM = b"\xef\xbb\xbf"
 
 
+def where(path: Path | str) -> str:
+    """A path as a message may show it: cleaned, on one line, not too long."""
+    return shown(path, 200)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular(path: Path | str, *, limit: int | None = None, what: str = "database file") -> bytes:
+    """The bytes of ``path``, which must be a regular file (at most ``limit`` bytes).
+
+    Opened without blocking, and checked with ``fstat`` on the open file (no
+    window between the check and the read): a named pipe, a device, a
+    socket or a folder raises :class:`StoreError` at once.
+    """
+    shown_path = where(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise DatabaseNotFound(f"{shown_path}: no such {what}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket
+            raise StoreError(f"{shown_path}: is a socket, not a {what}") from None
+        raise StoreError(f"{shown_path}: cannot read: {shown(exc.strerror or exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _kind(info.st_mode)
+            cls = DatabaseCorrupt if kind == "a folder" else StoreError
+            raise cls(f"{shown_path}: is {kind}, not a {what}")
+        if limit is not None and info.st_size > limit:
+            raise StoreError(
+                f"{shown_path}: is {info.st_size:,} bytes, more than a {what} can be ({limit:,} at most)"
+            )
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read() if limit is None else handle.read(limit + 1)
+    except OSError as exc:
+        raise StoreError(f"{shown_path}: cannot read: {shown(exc.strerror or exc)}") from None
+    finally:
+        os.close(fd)
+    if limit is not None and len(data) > limit:  # it grew while we read
+        raise StoreError(f"{shown_path}: more than a {what} can be ({limit:,} bytes at most)")
+    return data
+
+
+def mode_forbids_writing(info: os.stat_result) -> bool:
+    """True if the file's permission bits deny us writing it.
+
+    Decided from the bits, as the owner, group or others, even for root
+    (which the kernel would let through): a field officer who made a file
+    read-only meant it.
+    """
+    mode = info.st_mode
+    if info.st_uid == os.geteuid():
+        return not mode & stat.S_IWUSR
+    if info.st_gid == os.getegid() or info.st_gid in os.getgroups():
+        return not mode & stat.S_IWGRP
+    return not mode & stat.S_IWOTH
+
+
+def read_only_reason(path: Path | str) -> str | None:
+    """Why ``path`` must not be replaced, or None if it may be (or does not exist)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISREG(info.st_mode) and mode_forbids_writing(info):
+        return f"the file is read-only (mode {stat.S_IMODE(info.st_mode):04o}); make it writable (chmod u+w) to change it"
+    return None
+
+
 def _position(raw: bytes, offset: int) -> tuple[int, int]:
     """Line and column (1-based, in characters) of byte ``offset``."""
     line = raw.count(b"\n", 0, offset) + 1
@@ -72,13 +168,13 @@ def _loads(path: Path, raw: bytes) -> Any:
     if raw.startswith(_BOM):  # some editors add one; it is not part of the JSON
         raw = raw[len(_BOM) :]
     if not raw.strip():
-        raise DatabaseCorrupt(f"{path}: the file is empty, not a frontlines database")
+        raise DatabaseCorrupt(f"{where(path)}: the file is empty, not a frontlines database")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _position(raw, exc.start)
         raise DatabaseCorrupt(
-            f"{path}: not UTF-8 text at line {line}, column {column} (byte 0x{raw[exc.start]:02x})"
+            f"{where(path)}: not UTF-8 text at line {line}, column {column} (byte 0x{raw[exc.start]:02x})"
         ) from None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small dicts: the collector would run dozens of times for nothing
@@ -86,7 +182,7 @@ def _loads(path: Path, raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise DatabaseCorrupt(
-            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{where(path)}: invalid JSON at line {exc.lineno}, column {exc.colno}: {shown(exc.msg, 120)}"
         ) from None
     finally:
         if gc_was_enabled:
@@ -95,23 +191,28 @@ def _loads(path: Path, raw: bytes) -> Any:
 
 def check_shape(path: Path | str, data: Any) -> Tables:
     """Check the TinyDB layout: an object of tables, each an object of records."""
+    # Table names and record keys come from the file: quoted through shown(),
+    # like every other outside text in a message.
     if not isinstance(data, dict):
         raise DatabaseCorrupt(
-            f"{path}: expected a JSON object of tables at the top level, found {_json_type(data)}"
+            f"{where(path)}: expected a JSON object of tables at the top level, found {_json_type(data)}"
         )
     for table, records in data.items():
         if not isinstance(records, dict):
             raise DatabaseCorrupt(
-                f"{path}: table '{table}' must be a JSON object of records, found {_json_type(records)}"
+                f"{where(path)}: table '{shown(table, 40)}' must be a JSON object of records, "
+                f"found {_json_type(records)}"
             )
         for doc_id, record in records.items():
             if not (doc_id.isascii() and doc_id.isdigit()):  # '²'.isdigit() is True
                 raise DatabaseCorrupt(
-                    f"{path}: table '{table}' has a record key '{doc_id[:40]}'; keys must be numbers like \"1\""
+                    f"{where(path)}: table '{shown(table, 40)}' has a record key '{shown(doc_id, 40)}'; "
+                    'keys must be numbers like "1"'
                 )
             if not isinstance(record, dict):
                 raise DatabaseCorrupt(
-                    f"{path}: table '{table}' record {doc_id} must be a JSON object, found {_json_type(record)}"
+                    f"{where(path)}: table '{shown(table, 40)}' record {doc_id} must be a JSON object, "
+                    f"found {_json_type(record)}"
                 )
     return data
 
@@ -130,19 +231,17 @@ def _json_type(value: Any) -> str:
 
 def read_tables(path: Path | str) -> Tables:
     """Read, parse, shape-check and clean a database file. Never writes."""
+    return _read_tables(path)[0]
+
+
+def _read_tables(path: Path | str) -> tuple[Tables, bool]:
+    """The tables, and whether they may hold text the terminal cannot measure."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DatabaseNotFound(f"{path}: no such database file") from None
-    except IsADirectoryError:
-        raise DatabaseCorrupt(f"{path}: is a folder, not a database file") from None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = read_regular(path)
     data = check_shape(path, _loads(path, raw))
     if json_needs_cleaning(raw):
         data = clean_value(data)
-    return data
+    return data, json_needs_display(raw)
 
 
 def serialize(tables: Mapping[str, Mapping[str, Any]]) -> bytes:
@@ -179,11 +278,82 @@ def _serialize_raw(tables: Mapping[str, Mapping[str, Any]]) -> bytes:
     return b"".join(parts)
 
 
-def atomic_write(path: Path | str, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file in the same folder, fsync, rename."""
+_TMP_SUFFIX = ".tmp"
+_STALE_AGE = 600.0  # seconds: an unnamed (older-style) temp file this old is no writer's
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temps(path: Path | str) -> list[Path]:
+    """Remove the temp files of ours that a killed writer left beside ``path``.
+
+    A temp file is ``.<name>.<pid>.<random>.tmp``: it is stale once no
+    process has that PID (or, for a name without a PID, once it is ten
+    minutes old). Returns what was removed.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    prefix = _temp_prefix(path)
+    removed: list[Path] = []
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(_TMP_SUFFIX)]
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        middle = name[len(prefix) : -len(_TMP_SUFFIX)]
+        pid_text, _, rest = middle.partition(".")
+        candidate = folder / name
+        if pid_text.isdigit() and rest:
+            stale = int(pid_text) != os.getpid() and not _process_exists(int(pid_text))
+        else:
+            try:
+                stale = now - candidate.lstat().st_mtime > _STALE_AGE
+            except OSError:
+                continue
+        if stale:
+            try:
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                pass
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or a number we cannot ask about): leave it
+    return True
+
+
+def real_path(path: Path | str) -> Path:
+    """The file a write must replace: symbolic links followed to their target."""
+    return Path(os.path.realpath(path))
+
+
+def atomic_write(path: Path | str, data: bytes, *, exclusive: bool = False) -> bool:
+    """Replace ``path`` with ``data``: temp file in the same folder, fsync, rename.
+
+    A symbolic link is followed: its target is replaced and the link kept.
+    A file whose mode forbids writing raises :class:`ReadOnlyError`. With
+    ``exclusive``, an existing file is left as it is (a hard link, not a
+    rename, puts the new one in place) and False is returned.
+    """
+    shown_path = where(path)
+    path = real_path(path)
+    reason = read_only_reason(path)
+    if reason is not None:
+        raise ReadOnlyError(f"{shown_path}: cannot write: {reason}")
+    folder = path.parent
+    remove_stale_temps(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=_TMP_SUFFIX, dir=folder)
+    placed = True
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -193,7 +363,23 @@ def atomic_write(path: Path | str, data: bytes) -> None:
             os.chmod(tmp_name, os.stat(path).st_mode & 0o7777)
         except FileNotFoundError:
             os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
+        if exclusive:
+            try:
+                os.link(tmp_name, path)
+            except FileExistsError:
+                placed = False
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                    raise
+                # No hard links here (some network and FUSE file systems):
+                # a rename, which only loses a race nobody can win badly.
+                placed = not path.exists()
+                if placed:
+                    os.replace(tmp_name, path)
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, path)
     except BaseException:
         try:
             os.unlink(tmp_name)
@@ -203,17 +389,19 @@ def atomic_write(path: Path | str, data: bytes) -> None:
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
-        return
+        return placed
     try:
         os.fsync(dir_fd)
     except OSError:
         pass
     finally:
         os.close(dir_fd)
+    return placed
 
 
 def lock_path(path: Path | str) -> Path:
-    path = Path(path)
+    """The lock file of the database at ``path`` (beside the real file, links followed)."""
+    path = real_path(path)
     return path.with_name(path.name + ".lock")
 
 
@@ -233,9 +421,11 @@ class WriterLock:
             return
         lpath = lock_path(self.path)
         try:
-            fd = os.open(lpath, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(lpath, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
-            raise StoreError(f"{lpath}: cannot create the lock file: {exc.strerror or exc}") from None
+            raise StoreError(
+                f"{where(self.path)}: cannot take the writer's lock ({where(lpath)}): {shown(exc.strerror or exc)}"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -249,7 +439,7 @@ class WriterLock:
             pid = int(pid_text) if pid_text.isdigit() else None
             holder = f"PID {pid}" if pid else "another process"
             raise DatabaseLocked(
-                f"{self.path}: database is in use by {holder}; it can still be opened read-only",
+                f"{where(self.path)}: database is in use by {holder}; it can still be opened read-only",
                 pid,
             ) from None
         os.ftruncate(fd, 0)
@@ -285,18 +475,23 @@ class FrontlinesStorage(Storage):
         self.readonly = readonly
         self.readonly_reason = "the database was opened read-only"
         self._cache: Tables | None = None
+        self.display_unsafe = False  # text that store.text.display_text would change
         self._lock = WriterLock(self.path)
         if not readonly:
             self._lock.acquire()
         try:
             if create and not self.path.exists():
                 if readonly:
-                    raise DatabaseNotFound(f"{self.path}: no such database file")
+                    raise DatabaseNotFound(f"{where(self.path)}: no such database file")
                 atomic_write(self.path, serialize({}))
-            self._cache = read_tables(self.path)
+            self._cache, self.display_unsafe = _read_tables(self.path)
         except BaseException:
             self._lock.release()
             raise
+        if not readonly:
+            reason = read_only_reason(real_path(self.path))
+            if reason is not None:
+                self.make_readonly(reason)
 
     def make_readonly(self, reason: str) -> None:
         """Refuse all further writes, explaining why; releases the lock."""
@@ -310,20 +505,20 @@ class FrontlinesStorage(Storage):
 
     def read(self) -> Tables | None:
         if self._cache is None:
-            self._cache = read_tables(self.path)
+            self._cache, self.display_unsafe = _read_tables(self.path)
         # TinyDB replaces whole tables in the dict it gets back; a shallow
         # copy keeps our cache intact if the write that follows fails.
         return dict(self._cache)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         if self.readonly:
-            raise ReadOnlyError(f"{self.path}: cannot write: {self.readonly_reason}")
+            raise ReadOnlyError(f"{where(self.path)}: cannot write: {self.readonly_reason}")
         try:
             data, raw = clean_and_serialize(data)
             atomic_write(self.path, raw)
         except OSError as exc:
             self._cache = None  # TinyDB may have changed records in place; re-read next time
-            raise StoreError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+            raise StoreError(f"{where(self.path)}: cannot write: {shown(exc.strerror or exc)}") from None
         except BaseException:
             self._cache = None
             raise

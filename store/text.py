@@ -60,8 +60,12 @@ _LEAD_BYTES = (b"\\", b"\x7f", b"\xc2", b"\xe2")
 
 def json_needs_cleaning(raw: bytes) -> bool:
     """True if serialized JSON may hold a character :func:`clean_text` removes."""
-    match = _JSON_SUSPECT.match
-    for lead in _LEAD_BYTES:
+    return _scan(raw, _JSON_SUSPECT, _LEAD_BYTES)
+
+
+def _scan(raw: bytes, pattern: re.Pattern[bytes], leads: tuple[bytes, ...]) -> bool:
+    match = pattern.match
+    for lead in leads:
         position = raw.find(lead)
         while position >= 0:
             if match(raw, position):
@@ -71,3 +75,92 @@ def json_needs_cleaning(raw: bytes) -> bool:
             step = 2 if lead == b"\\" and raw[position + 1 : position + 2] == b"\\" else 1
             position = raw.find(lead, position + step)
     return False
+
+
+# --- text as the terminal will measure it -------------------------------------
+#
+# Rich pads and truncates by ``cell_len``; terminals disagree with it about a
+# few invisible characters: zero-width spaces and joiners, soft hyphens,
+# variation selectors, emoji skin-tone modifiers and tag characters, and the
+# bidi marks (LRM, RLM, ALM) that only matter to a renderer that reorders
+# text, which Textual does not. A zero-width joiner turns two emoji into one
+# glyph in some terminals and leaves them two in others. What the two cannot
+# agree on is dropped from the text that is *shown* (the file keeps it);
+# combining marks are composed with their base letter where Unicode can.
+
+_UNMEASURABLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f\ufeff"
+    "\U0001f3fb-\U0001f3ff\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# The same characters as they appear in serialized JSON: raw UTF-8, or a
+# \\u escape (any escape of a character beyond ASCII counts: a false positive
+# only costs a slow path).
+_JSON_DISPLAY_SUSPECT = re.compile(
+    rb"\xc2\xad|\xd8\x9c|\xe1\xa0\x8e|\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xb8[\x80-\x8f\xa0-\xaf]"
+    rb"|\xef\xbb\xbf|\xf0\x9f\x8f[\xbb-\xbf]|\xf3\xa0[\x80-\x87]|[\xcc\xcd][\x80-\xbf]|\xe1\xaa[\xb0-\xbf]"
+    rb"|\xe1\xab|\xe1\xb7|\xe2\x83[\x90-\xbf]|\\u(?!00[0-7])[0-9a-fA-F]{4}"
+)
+_DISPLAY_LEADS = (b"\\", b"\xc2", b"\xd8", b"\xe1", b"\xe2", b"\xef", b"\xf0", b"\xf3", b"\xcc", b"\xcd")
+
+
+def display_text(value: str) -> str:
+    """``value`` as it can be measured: composed (NFC), invisible characters dropped."""
+    if _UNMEASURABLE.search(value) is not None:
+        value = _UNMEASURABLE.sub("", value)
+    if _COMBINING.search(value) is not None:
+        import unicodedata
+
+        value = unicodedata.normalize("NFC", value)
+    return value
+
+
+def display_value(value: Any) -> Any:
+    """:func:`display_text` on every string inside a JSON-like value (a new value)."""
+    if isinstance(value, str):
+        return display_text(value)
+    if isinstance(value, dict):
+        return {key: display_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [display_value(item) for item in value]
+    return value
+
+
+def json_needs_display(raw: bytes) -> bool:
+    """True if serialized JSON may hold a character :func:`display_text` changes.
+
+    May say True for nothing (a ``\\u`` escape of an ordinary letter); never
+    says False when something would change.
+    """
+    return _scan(raw, _JSON_DISPLAY_SUSPECT, _DISPLAY_LEADS)
+
+
+# --- quoting outside text in messages -----------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``value`` fit to quote in a one-line message to the terminal.
+
+    Anything read from a file, an argument or the environment goes through
+    here before it is printed: control and bidi characters removed (as for
+    stored text), invisible ones dropped, runs of white space folded to one
+    space, and the result cut to ``limit`` characters with an ellipsis.
+    """
+    text = display_text(clean_text(str(value)))
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: max(1, limit - 1)].rstrip() + "…"
+    return text
+
+
+def safe_message(message: str) -> str:
+    """A whole message made safe for the terminal, its line breaks kept.
+
+    The last line of defence at the CLI's and explorer's edges: every line is
+    cleaned of control, bidi and invisible characters (not shortened: the
+    parts of a message are shortened where they are quoted, by :func:`shown`).
+    """
+    return "\n".join(display_text(clean_text(line)) for line in str(message).split("\n"))

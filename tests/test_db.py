@@ -683,7 +683,7 @@ def test_a_backwards_or_absurd_span_is_reported_and_not_used() -> None:
     def absurd(tables):
         tables["meta"][0]["span_to"] = "9999-12-31"
 
-    for edit, words in ((backwards, "after span_to"), (absurd, "too far in the future")):
+    for edit, words in ((backwards, "after span_to"), (absurd, "outside 1900-2100")):
         store = make_store(edit)
         assert any(words in p.message for p in store.validate() if p.table == "meta")
         first, last = store.span

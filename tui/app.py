@@ -23,6 +23,7 @@ from textual.widgets import ContentSwitcher, Footer
 
 from store import Region, Store
 from store.dates import add_months
+from store.text import safe_message
 
 from .commands import FrontlinesCommands
 from .format import describe_changes, palette
@@ -40,6 +41,7 @@ from .widgets.rowlist import RowList
 from .widgets.topbar import TopBar
 
 NARROW = 100  # below this width the preview column folds away
+MAX_TOASTS = 4  # warnings shown at start-up before the rest are summarised
 PLAY_INTERVAL = 1.0
 
 
@@ -159,9 +161,18 @@ class FrontlinesApp(App[None]):
             hint = f"{self.store.path.name} holds no places yet: nothing to explore (see docs/data-format.md)"
         self.query_one(Chronicle).say([hint])
         for note in self.startup_notes:
-            self.notify(note, timeout=8, markup=False)
-        for warning in self.keymap.warnings + self.store.warnings:
-            self.notify(warning, title="Warning", severity="warning", timeout=10, markup=False)
+            self.notify(safe_message(note), timeout=8, markup=False)
+        warnings = self.keymap.warnings + self.store.warnings
+        for warning in warnings[:MAX_TOASTS]:
+            self.notify(safe_message(warning), title="Warning", severity="warning", timeout=10, markup=False)
+        if len(warnings) > MAX_TOASTS:
+            self.notify(
+                f"…and {len(warnings) - MAX_TOASTS} more warnings; fix those above and start again to see them",
+                title="Warning",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme_colours())
         # Textual 8.2 keeps a Static's cached height when it is updated while its
         # first layout is still pending (the detail pane then showed only the

@@ -2,8 +2,15 @@
 
 Subcommands never import Textual, so they start fast over SSH. Every
 problem is one line on stderr starting ``frontlines:``; exit codes are
-0 (fine), 1 (nothing found, bad database, validation problems) and 2 (the
-command line itself is wrong: bad date, ambiguous place, unknown option).
+0 (fine), 1 (nothing found, bad database, validation problems, no terminal
+for the explorer) and 2 (the command line itself is wrong: bad date,
+ambiguous place, unknown option).
+
+Whatever a message quotes from an argument, the environment or a file goes
+through :func:`store.text.shown` where it is quoted, and every message
+through :func:`store.text.safe_message` on its way out, so no escape
+sequence or bidi override reaches the terminal. Output a stream cannot
+encode (an ASCII or Latin-1 locale) is transliterated, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ from datetime import date
 from typing import Any, NoReturn
 
 from store.dates import DateError, PartialDate, parse_partial
+from store.text import safe_message, shown
+
+from .encoding import safe_stream
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -40,17 +50,18 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"'{shown(text)}' is not a whole number") from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
+        raise argparse.ArgumentTypeError(f"'{shown(text)}' must be 0 or more")
     return value
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """One line, naming what was wrong; the usage is one --help away."""
-        command = self.prog if self.prog != "frontlines" else "frontlines"
-        self.exit(EXIT_USAGE, f"frontlines: {message} (see `{command} --help`)\n")
+        # argparse quotes what was typed (an unknown option, a bad choice): clean it.
+        say(f"{shown(message, 300)} (see `{shown(self.prog, 60)} --help`)")
+        self.exit(EXIT_USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,16 +141,31 @@ def _version() -> str:
 # --- entry point --------------------------------------------------------------------
 
 
+DEBUG_VAR = "FRONTLINES_DEBUG"
+
+
+def say(message: str) -> None:
+    """One message on stderr, ``frontlines:`` first, cleaned and encodable."""
+    stream = safe_stream(sys.stderr)
+    stream.write(f"frontlines: {safe_message(message)}\n")
+    stream.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return run(args)
     except CliError as exc:
-        print(f"frontlines: {exc}", file=sys.stderr)
+        say(str(exc))
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except RecursionError:
+        if os.environ.get(DEBUG_VAR):
+            raise
+        say("the data is nested too deeply to show (run `frontlines validate`)")
+        return EXIT_FAIL
     except BrokenPipeError:  # `frontlines events | head`: the reader has all it wanted
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -152,14 +178,20 @@ def run(args: argparse.Namespace) -> int:
     from store import StoreError
     from store.locate import choose_db
 
+    if args.command is None:
+        problem = explorer_problem()
+        if problem:
+            raise CliError(problem)
     try:
         path, created = choose_db(getattr(args, "db", None), create=args.command != "where")
     except StoreError as exc:
         raise CliError(str(exc)) from None
     if created:
-        print(f"frontlines: {created}", file=sys.stderr)
+        say(created)
     if args.command == "where":
-        print(path)
+        out_stream = safe_stream(sys.stdout)
+        out_stream.write(shown(path, 4096) + "\n")
+        out_stream.flush()
         return EXIT_OK
 
     from store import Store
@@ -169,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise CliError(str(exc)) from None
     for warning in store.warnings:
-        print(f"frontlines: warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}")
 
     at: PartialDate | None = getattr(args, "at", None)
     day = at.last if at else store.span[1]
@@ -194,12 +226,38 @@ def run(args: argparse.Namespace) -> int:
     return handler(store, args, day, out)
 
 
+def explorer_problem() -> str | None:
+    """Why the full-screen explorer cannot run here, and what to do instead; None if it can."""
+    instead = "for text output use a command such as `frontlines status PLACE` or `frontlines tree` (see --help)"
+    streams = (("standard input", sys.stdin), ("standard output", sys.stdout), ("standard error", sys.stderr))
+    for name, stream in streams:
+        try:
+            tty = stream is not None and stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            tty = False
+        if not tty:
+            return f"the explorer needs a terminal, and {name} is not one; {instead}"
+    term = os.environ.get("TERM", "")
+    if term in ("dumb", "unknown"):
+        return f"TERM={shown(term)}: this terminal cannot draw the explorer; {instead}"
+    from .encoding import is_unicode
+
+    encoding = getattr(sys.__stderr__, "encoding", None)
+    if not is_unicode(encoding):
+        return (
+            f"the explorer draws with Unicode, and this terminal's encoding is {shown(encoding or 'unknown')}; "
+            "use a UTF-8 locale (LANG=C.UTF-8) or set PYTHONIOENCODING=utf-8, or use the text commands, "
+            "which work in any locale"
+        )
+    return None
+
+
 def resolve_place(store: Any, query: str) -> Any:
     resolution = store.resolve(query)
     if resolution.chosen is not None:
         return resolution.chosen
     if resolution.ambiguous:
-        lines = [f"'{query}' matches {len(resolution.candidates)} places; name one by its id:"]
+        lines = [f"'{shown(query)}' matches {len(resolution.candidates)} places; name one by its id:"]
         for region in resolution.candidates:
             path = " > ".join(r.name for r in store.ancestors(region.id)[:-1])
             lines.append(f"  {region.id:<22} {region.name} ({region.level}{', in ' + path if path else ''})")
@@ -207,7 +265,7 @@ def resolve_place(store: Any, query: str) -> Any:
     hint = ""
     if resolution.suggestions:
         hint = "; did you mean " + ", ".join(f"{r.name} ({r.id})" for r in resolution.suggestions) + "?"
-    raise CliError(f"no place matches '{query}'{hint}", EXIT_FAIL)
+    raise CliError(f"no place matches '{shown(query)}'{hint}", EXIT_FAIL)
 
 
 def _emit_json(data: Any) -> None:
@@ -238,22 +296,10 @@ def cmd_tree(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
     else:
         roots = store.roots()
     if args.json:
-        from store.export import faction_ref
+        from store.export import tree_json
 
-        def node(region: Any, depth: int) -> dict[str, Any]:
-            control = store.control(region.id, day)
-            item: dict[str, Any] = {
-                "id": region.id,
-                "name": region.name,
-                "level": region.level,
-                "status": control.status,
-                "controller": faction_ref(store, control.faction.id) if control.faction else None,
-            }
-            if args.depth is None or depth < args.depth:
-                item["children"] = [node(child, depth + 1) for child in store.children(region.id)]
-            return item
-
-        _emit_json({"at": day.isoformat(), "tree": [node(r, 0) for r in roots]})
+        sys.stdout.buffer.write(tree_json(store, roots, day, args.depth))
+        sys.stdout.flush()
     else:
         out.tree(store, roots, day, args.depth)
     return EXIT_OK
@@ -268,12 +314,15 @@ def cmd_events(store: Any, args: argparse.Namespace, day: date, out: Any) -> int
     if args.faction:
         faction = store.resolve_faction(args.faction)
         if faction is None:
-            known = ", ".join(sorted(store.factions))
-            raise CliError(f"no faction matches '{args.faction}'; known ids: {known}", EXIT_FAIL)
+            ids = sorted(store.factions)
+            known = ", ".join(shown(i, 40) for i in ids[:30]) + (f" and {len(ids) - 30} more" if len(ids) > 30 else "")
+            raise CliError(f"no faction matches '{shown(args.faction)}'; known ids: {known}", EXIT_FAIL)
         faction_id = faction.id
     for event_type in args.types or ():
         if event_type not in EVENT_TYPES:
-            raise CliError(f"--type: unknown event type '{event_type}'; use one of: {', '.join(EVENT_TYPES)}", EXIT_USAGE)
+            raise CliError(
+                f"--type: unknown event type '{shown(event_type)}'; use one of: {', '.join(EVENT_TYPES)}", EXIT_USAGE
+            )
     if args.since and args.until and args.until.last < args.since.first:
         raise CliError(f"--until {args.until.text} is before --since {args.since.text}", EXIT_USAGE)
     events = store.events_query(
@@ -294,16 +343,7 @@ def cmd_factions(store: Any, args: argparse.Namespace, day: date, out: Any) -> i
     from store.export import faction_dict
 
     if args.json:
-        ordered = []
-
-        def walk(faction: Any) -> None:
-            ordered.append(faction_dict(faction))
-            for child in store.faction_children(faction.id):
-                walk(child)
-
-        for root in store.faction_roots():
-            walk(root)
-        _emit_json(ordered)
+        _emit_json([faction_dict(faction) for faction, _ in store.walk_factions()])
     else:
         out.factions(store)
     return EXIT_OK

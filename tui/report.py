@@ -7,6 +7,7 @@ with ``NO_COLOR`` or ``--no-color``); glyphs carry the meaning without it.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Iterable
 from datetime import date
@@ -15,8 +16,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from store.model import BLOCS, Control, Event, Faction, Period, Problem, Region
+from store.model import BLOCS, Control, Event, Period, Problem, Region
+from store.text import safe_message
 
+from .encoding import safe_stream
 from .format import bloc_glyph, control_glyph, palette, status_text
 
 DIM = "dim"
@@ -33,19 +36,23 @@ class _PipeConsole(Console):
 
 class Printer:
     def __init__(self, *, no_color: bool = False, console: Console | None = None) -> None:
+        # A stream that cannot encode every character (an ASCII or Latin-1
+        # locale) gets transliterated output rather than a UnicodeEncodeError.
         self.console = console or _PipeConsole(
-            markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False
+            file=safe_stream(sys.stdout), markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False
         )
 
     def line(self, *parts: Any) -> None:
+        # Stored text was cleaned at load; paths and typed text were not:
+        # every string part is cleaned again here, the last step before the terminal.
         text = Text()
         for part in parts:
             if isinstance(part, tuple):
-                text.append(str(part[0]), style=part[1] or "")
+                text.append(safe_message(str(part[0])), style=part[1] or "")
             elif isinstance(part, Text):
                 text.append_text(part)
             else:
-                text.append(str(part))
+                text.append(safe_message(str(part)))
         self.console.print(text, soft_wrap=True)
 
     # --- status --------------------------------------------------------------------
@@ -137,8 +144,7 @@ class Printer:
 
     def tree(self, store: Any, roots: list[Region], day: date, depth: int | None) -> None:
         self.line((f"As of {day.isoformat()}", DIM))
-
-        def walk(region: Region, level: int) -> None:
+        for region, level in store.walk_regions(roots, depth):
             control = store.control(region.id, day)
             if control.faction is not None:
                 who = control.faction.short
@@ -149,19 +155,13 @@ class Printer:
             status = f" {status_text(control)}" if control.status not in ("held", "mixed", "unknown") else ""
             level_note = f" ({region.level})" if store.has_children(region.id) else ""
             self.line(
-                "  " * level,
+                _indent(level),
                 control_glyph(control, COLOURS),
                 " ",
                 region.name,
                 (level_note, DIM),
                 (f"  {who}{status}", DIM if control.status == "held" else ""),
             )
-            if depth is None or level < depth:
-                for child in store.children(region.id):
-                    walk(child, level + 1)
-
-        for root in roots:
-            walk(root, 0)
 
     # --- events ------------------------------------------------------------------------
 
@@ -185,10 +185,10 @@ class Printer:
     # --- factions -----------------------------------------------------------------------
 
     def factions(self, store: Any) -> None:
-        def walk(faction: Faction, level: int) -> None:
+        for faction, level in store.walk_factions():
             bloc = BLOCS[faction.bloc_key]
             self.line(
-                "  " * level,
+                _indent(level),
                 (faction.glyph, COLOURS.get(faction.bloc_key)),
                 " ",
                 (f"{faction.short:<7}", "bold"),
@@ -196,11 +196,6 @@ class Printer:
                 faction.name,
                 (f"  {bloc.label} · {faction.id}", DIM),
             )
-            for child in store.faction_children(faction.id):
-                walk(child, level + 1)
-
-        for root in store.faction_roots():
-            walk(root, 0)
 
     # --- history ------------------------------------------------------------------------
 
@@ -239,6 +234,17 @@ class Printer:
         for problem in problems:
             self.line(f"{problem.table} {problem.record}: ", problem.message)
         self.line((f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", "red"), f" in {counts}")
+
+
+_MAX_INDENT = 12
+
+
+def _indent(level: int) -> str:
+    """Two spaces a level; past twelve levels (only crafted data goes there)
+    the depth is written as a number so lines do not run off the screen."""
+    if level <= _MAX_INDENT:
+        return "  " * level
+    return "  " * _MAX_INDENT + f"[{level}] "
 
 
 def _faction_name(store: Any, faction_id: str) -> str:

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static, Tree
+from textual.widgets.tree import TreeNode
 from textual.widgets.option_list import Option
 
 from store import Faction, Store
@@ -17,6 +18,9 @@ from store.model import BLOCS
 
 from ..format import palette
 from .lists import KeyedOptionList
+
+
+MAX_TREE_DEPTH = 12  # real faction trees are three deep; Textual's Tree recurses per level
 
 
 class FactionTree(Tree[str]):
@@ -94,15 +98,36 @@ class FactionsPane(Vertical):
         return text
 
     def _build_tree(self) -> None:
+        """Bloc headings, then each bloc's factions as the store walks them.
+
+        Iterative, and no deeper than MAX_TREE_DEPTH (Textual's Tree draws
+        recursively): the factions of a crafted chain below that are listed
+        flat under their ancestor at that depth, each with its real depth.
+        """
         tree = self.query_one(Tree)
         tree.clear()
-        by_bloc: dict[str, list[Faction]] = {}
-        for faction in self.store.faction_roots():
-            by_bloc.setdefault(faction.bloc_key, []).append(faction)
-        for bloc_id, roots in by_bloc.items():
-            node = tree.root.add(self._bloc_label(bloc_id), data=("bloc", bloc_id), expand=True)
-            for faction in roots:
-                self._add(node, faction)
+        blocs: dict[str, TreeNode[object]] = {}
+        line: list[TreeNode[object]] = []  # line[d]: the node of the current faction at depth d
+        for faction, depth in self.store.walk_factions():
+            if depth == 0:
+                bloc_id = faction.bloc_key
+                if bloc_id not in blocs:
+                    blocs[bloc_id] = tree.root.add(self._bloc_label(bloc_id), data=("bloc", bloc_id), expand=True)
+                parent = blocs[bloc_id]
+            else:
+                parent = line[min(depth, MAX_TREE_DEPTH) - 1]  # a flattened one hangs from the deepest shown
+            label = self._label(faction)
+            if depth >= MAX_TREE_DEPTH:
+                label = Text(f"[level {depth}] ", style="dim") + label
+            if depth >= MAX_TREE_DEPTH:
+                parent.add_leaf(label, data=faction.id)
+                continue
+            if self.store.faction_children(faction.id):
+                node = parent.add(label, data=faction.id, expand=True)
+            else:
+                node = parent.add_leaf(label, data=faction.id)
+            del line[depth:]
+            line.append(node)
         tree.root.expand()
         tree.auto_expand = False  # Enter moves to the holdings; it must not fold the node
 
@@ -113,15 +138,6 @@ class FactionsPane(Vertical):
         label.append(" ")
         label.append(bloc.label if bloc else bloc_id, style="bold")
         return label
-
-    def _add(self, node, faction: Faction) -> None:  # type: ignore[no-untyped-def]
-        children = self.store.faction_children(faction.id)
-        if children:
-            child = node.add(self._label(faction), data=faction.id, expand=True)
-            for sub in children:
-                self._add(child, sub)
-        else:
-            node.add_leaf(self._label(faction), data=faction.id)
 
     def set_colours(self, colours: dict[str, str]) -> None:
         """Relabel the tree in another palette (the theme changed)."""
@@ -138,17 +154,18 @@ class FactionsPane(Vertical):
             self._fill_holdings()
 
     def _relabel(self) -> None:
-        tree = self.query_one(Tree)
-
-        def walk(node) -> None:  # type: ignore[no-untyped-def]
+        stack: list[TreeNode[object]] = [self.query_one(Tree).root]
+        while stack:
+            node = stack.pop()
             if isinstance(node.data, str) and node.data in self.store.factions:
-                node.set_label(self._label(self.store.factions[node.data]))
+                label = self._label(self.store.factions[node.data])
+                old = node.label.plain
+                if old.startswith("[level "):  # keep the depth mark of a flattened deep faction
+                    label = Text(old[: old.index("]") + 2], style="dim") + label
+                node.set_label(label)
             elif isinstance(node.data, tuple):
                 node.set_label(self._bloc_label(node.data[1]))
-            for child in node.children:
-                walk(child)
-
-        walk(tree.root)
+            stack.extend(node.children)
 
     def on_tree_node_highlighted(self, message: Tree.NodeHighlighted) -> None:
         message.stop()
