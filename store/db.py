@@ -920,7 +920,8 @@ class Store:
                 add("events", eid, f"unknown type '{event.type}'")
             if event.precision not in EVENT_PRECISIONS:
                 add("events", eid, f"unknown precision '{event.precision}'")
-            if event.date_to and _ends_before_start(event.date, event.date_to):
+            # (A disputed date's two candidates may come in either order.)
+            if event.date_to and event.precision != "disputed" and _ends_before_start(event.date, event.date_to):
                 add("events", eid, f"date_to {event.date_to} is before date {event.date}")
             if not (_sane(event.first) and _sane(event.last)):
                 add("events", eid, f"date {event.date_text} is outside {EARLIEST.year}-{LATEST.year}")

@@ -102,7 +102,7 @@ _JSON_DISPLAY_SUSPECT = re.compile(
     rb"|\xef\xbb\xbf|\xf0\x9f\x8f[\xbb-\xbf]|\xf3\xa0[\x80-\x87]|[\xcc\xcd][\x80-\xbf]|\xe1\xaa[\xb0-\xbf]"
     rb"|\xe1\xab|\xe1\xb7|\xe2\x83[\x90-\xbf]|\\u(?!00[0-7])[0-9a-fA-F]{4}"
 )
-_DISPLAY_LEADS = (b"\\", b"\xc2", b"\xd8", b"\xe1", b"\xe2", b"\xef", b"\xf0", b"\xf3", b"\xcc", b"\xcd")
+_DISPLAY_LEADS = (b"\\", b"\xc2", b"\xd8\x9c", b"\xe1", b"\xe2", b"\xef", b"\xf0", b"\xf3", b"\xcc", b"\xcd")
 
 
 def display_text(value: str) -> str:

@@ -12,6 +12,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import Store
+from store.text import shown
 
 from ..widgets.lists import KeyedOptionList
 from store.db import TIER_LABELS, TIER_CODE, TIER_NAME
@@ -81,7 +82,7 @@ class SearchScreen(ModalScreen[str | None]):
             return
         if not matches:
             suggestions = self.store.suggest(query)
-            text = Text(f"No place matches '{query}'")
+            text = Text(f"No place matches '{shown(query)}'")  # typed or pasted: cleaned
             if suggestions:
                 text.append("; did you mean " + ", ".join(r.name for r in suggestions) + "?")
             hint.update(text)
