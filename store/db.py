@@ -657,40 +657,14 @@ class Store:
 
         Iterative, so a chain thousands deep cannot exhaust the stack.
         """
-        stack: list[tuple[str, int]] = [(fid, 0) for fid in reversed(self._faction_children.get(None, ()))]
-        seen: set[str] = set()
-        while stack:
-            fid, depth = stack.pop()
-            if fid in seen:
-                continue
-            seen.add(fid)
+        for fid, depth in _walk(self._faction_children, self._faction_children.get(None, ()), None):
             yield self.factions[fid], depth
-            stack.extend((child, depth + 1) for child in reversed(self._faction_children.get(fid, ())))
 
     def walk_regions(self, roots: Iterable[Region], max_depth: int | None = None) -> Iterator[tuple[Region, int]]:
         """``roots`` and the regions under them, depth first, with their depth
         below the root they came from (at most ``max_depth``). Iterative."""
-        stack: list[tuple[str, int]] = [(r.id, 0) for r in reversed(list(roots))]
-        seen: set[str] = set()
-        while stack:
-            rid, depth = stack.pop()
-            if rid in seen:
-                continue
-            seen.add(rid)
+        for rid, depth in _walk(self._children, [r.id for r in roots], max_depth):
             yield self.regions[rid], depth
-            if max_depth is None or depth < max_depth:
-                stack.extend((child, depth + 1) for child in reversed(self._children.get(rid, ())))
-
-    def faction_depth(self, faction_id: str) -> int:
-        """How many parents above ``faction_id`` (0 for a root), as the tree shows it."""
-        depth, current, seen = 0, self.factions[faction_id], {faction_id}
-        while current.parent in self.factions and current.id not in self._faction_cycles:
-            if current.parent in seen:
-                break
-            seen.add(current.parent)
-            current = self.factions[current.parent]
-            depth += 1
-        return depth
 
     def faction_descendants(self, faction_id: str) -> list[str]:
         out, stack, seen = [], [faction_id], set()
@@ -1024,6 +998,22 @@ class Store:
     def _reload(self) -> None:
         assert self._storage is not None
         self._load(self._storage.read() or {})
+
+
+def _walk(
+    children: Mapping[str | None, list[str]], roots: Iterable[str], max_depth: int | None
+) -> Iterator[tuple[str, int]]:
+    """Ids depth first from ``roots`` with their depth, each once, without recursion."""
+    stack: list[tuple[str, int]] = [(rid, 0) for rid in reversed(list(roots))]
+    seen: set[str] = set()
+    while stack:
+        rid, depth = stack.pop()
+        if rid in seen:
+            continue
+        seen.add(rid)
+        yield rid, depth
+        if max_depth is None or depth < max_depth:
+            stack.extend((child, depth + 1) for child in reversed(children.get(rid, ())))
 
 
 def _in_cycles(parents: dict[str, str | None]) -> set[str]:

@@ -9,6 +9,7 @@ hyperlink or reorder the text around it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 # Tab, newline and carriage return become a space (words stay apart);
@@ -43,12 +44,17 @@ def clean_text(value: str) -> str:
 
 def clean_value(value: Any) -> Any:
     """Clean every string (not keys) inside a JSON-like value, recursively."""
+    return map_strings(clean_text, value)
+
+
+def map_strings(function: Callable[[str], str], value: Any) -> Any:
+    """A new JSON-like value with ``function`` applied to every string in it (not keys)."""
     if isinstance(value, str):
-        return clean_text(value)
+        return function(value)
     if isinstance(value, dict):
-        return {key: clean_value(item) for key, item in value.items()}
+        return {key: map_strings(function, item) for key, item in value.items()}
     if isinstance(value, list):
-        return [clean_value(item) for item in value]
+        return [map_strings(function, item) for item in value]
     return value
 
 
@@ -118,13 +124,7 @@ def display_text(value: str) -> str:
 
 def display_value(value: Any) -> Any:
     """:func:`display_text` on every string inside a JSON-like value (a new value)."""
-    if isinstance(value, str):
-        return display_text(value)
-    if isinstance(value, dict):
-        return {key: display_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [display_value(item) for item in value]
-    return value
+    return map_strings(display_text, value)
 
 
 def json_needs_display(raw: bytes) -> bool:
