@@ -36,28 +36,30 @@ class PartialDate:
 def parse_partial(text: str) -> PartialDate:
     """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise :class:`DateError`."""
     match = _DATE_RE.match(text or "")
-    quoted = shown(text, 40)  # typed text: never echoed raw
     if not match:
-        raise DateError(f"'{quoted}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2018-04-20)")
+        raise _not_a_date(text, "use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2018-04-20)")
     year_s, month_s, day_s = match.groups()
     year = int(year_s)
     if year < 1:
-        raise DateError(f"'{quoted}' is not a date: the year must be 0001 or later")
+        raise _not_a_date(text, "the year must be 0001 or later")
     if month_s is None:
         return PartialDate(date(year, 1, 1), date(year, 12, 31), "year")
     month = int(month_s)
     if not 1 <= month <= 12:
-        raise DateError(f"'{quoted}' is not a date: month {month} is not between 1 and 12")
+        raise _not_a_date(text, f"month {month} is not between 1 and 12")
     last_day = calendar.monthrange(year, month)[1]
     if day_s is None:
         return PartialDate(date(year, month, 1), date(year, month, last_day), "month")
     day = int(day_s)
     if not 1 <= day <= last_day:
-        raise DateError(
-            f"'{quoted}' is not a date: {calendar.month_name[month]} {year} has days 1 to {last_day}"
-        )
+        raise _not_a_date(text, f"{calendar.month_name[month]} {year} has days 1 to {last_day}")
     d = date(year, month, day)
     return PartialDate(d, d, "day")
+
+
+def _not_a_date(text: str, why: str) -> DateError:
+    """The error for typed ``text`` (quoted cleaned: it may come from anyone)."""
+    return DateError(f"'{shown(text, 40)}' is not a date: {why}")
 
 
 def parse_day(text: str) -> date:

@@ -49,7 +49,7 @@ from .model import (
     build_records,
 )
 from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
-from .text import clean_value, display_value, json_needs_display, shown
+from .text import clean_value, display_value, json_needs_display
 
 TABLES = ("meta", "sources", "factions", "regions", "periods", "events")
 MIN_LOOSE = 3  # shorter consonant skeletons ("dm") match too much to be useful
@@ -220,8 +220,9 @@ class Store:
     def _index(self) -> None:
         # Regions: children sorted by name, names and codes for matching.
         children: dict[str | None, list[str]] = defaultdict(list)
-        in_cycle = self._regions_in_cycles()
-        self._region_cycles = in_cycle
+        # Regions in a parent cycle are shown at the top (validate says why),
+        # so every walk ends.
+        in_cycle = self._region_cycles = _in_cycles({r.id: r.parent for r in self.regions.values()})
         for region in self.regions.values():
             parent = region.parent if region.parent in self.regions and region.id not in in_cycle else None
             children[parent].append(region.id)
@@ -292,11 +293,6 @@ class Store:
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
         self._derived: dict[tuple[str, date], Control] = {}
-
-    def _regions_in_cycles(self) -> set[str]:
-        """Regions whose parent links loop back to themselves (``validate``
-        reports them); indexing shows them at the top so every walk ends."""
-        return _in_cycles({r.id: r.parent for r in self.regions.values()})
 
     # --- meta -------------------------------------------------------------------
 
@@ -823,7 +819,7 @@ class Store:
         if declared and declared[0] > declared[1]:
             add("meta", "span_from", f"span_from {declared[0]} is after span_to {declared[1]}")
         roots = self._children.get(None, [])
-        looped = self._regions_in_cycles()
+        looped = self._region_cycles
         for region in self.regions.values():
             if region.level not in LEVELS:
                 add("regions", region.id, f"unknown level '{region.level}' (expected one of {', '.join(LEVELS)})")
@@ -837,7 +833,7 @@ class Store:
                 add("regions", region.id, f"latitude {region.lat} out of range")
             if region.lon is not None and not -180 <= region.lon <= 180:
                 add("regions", region.id, f"longitude {region.lon} out of range")
-        for rid, depth in self._too_deep({r.id: r.parent for r in self.regions.values()}, looped):
+        for rid, depth in _too_deep(self._children):
             add("regions", rid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
         if len([r for r in roots if self.regions[r].parent is None]) > 1:
             add("regions", ", ".join(roots), "more than one root region")
@@ -851,7 +847,7 @@ class Store:
                 add("factions", faction.id, "is its own parent")
             elif faction.id in self._faction_cycles:
                 add("factions", faction.id, "its parents form a cycle (shown at the top of the tree)")
-        for fid, depth in self._too_deep({f.id: f.parent for f in self.factions.values()}, self._faction_cycles):
+        for fid, depth in _too_deep(self._faction_children):
             add("factions", fid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
 
         for source in self.sources.values():
@@ -914,29 +910,6 @@ class Store:
                 if figure.source is None and not figure.note:
                     add("events", eid, f"figure '{figure.label}' has neither a source nor a note")
         return problems
-
-    @staticmethod
-    def _too_deep(parents: dict[str, str | None], looped: set[str]) -> list[tuple[str, int]]:
-        """Records more than MAX_DEPTH levels below their root: the first one on
-        each line of descent (its descendants are deeper still, and not listed)."""
-        depth: dict[str, int] = {}
-        for start in parents:
-            path: list[str] = []
-            current: str | None = start
-            while current is not None and current in parents and current not in depth and current not in looped:
-                path.append(current)
-                current = parents[current]
-                if len(path) > len(parents):  # cannot happen outside a cycle; belt and braces
-                    break
-            base = depth.get(current, -1) if current is not None else -1
-            for rid in reversed(path):
-                base += 1
-                depth[rid] = base
-        return [
-            (rid, d)
-            for rid, d in depth.items()
-            if d > MAX_DEPTH and depth.get(parents[rid] or "", 0) <= MAX_DEPTH
-        ]
 
     def _check_sources(self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...]) -> None:
         if not sources:
@@ -1014,6 +987,12 @@ def _walk(
         yield rid, depth
         if max_depth is None or depth < max_depth:
             stack.extend((child, depth + 1) for child in reversed(children.get(rid, ())))
+
+
+def _too_deep(children: Mapping[str | None, list[str]]) -> list[tuple[str, int]]:
+    """Records more than MAX_DEPTH levels below their root in the indexed tree:
+    the first one on each line of descent (those under it are deeper still)."""
+    return [(rid, depth) for rid, depth in _walk(children, children.get(None, ()), MAX_DEPTH + 1) if depth == MAX_DEPTH + 1]
 
 
 def _in_cycles(parents: dict[str, str | None]) -> set[str]:

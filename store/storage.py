@@ -489,7 +489,7 @@ class FrontlinesStorage(Storage):
             self._lock.release()
             raise
         if not readonly:
-            reason = read_only_reason(real_path(self.path))
+            reason = read_only_reason(self.path)  # stat follows a link to its target
             if reason is not None:
                 self.make_readonly(reason)
 

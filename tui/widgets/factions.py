@@ -71,6 +71,7 @@ class FactionsPane(Vertical):
         self.colours = palette(True)
         self.day: date = store.span[1]
         self.faction_id: str | None = None
+        self._flattened: dict[str, int] = {}  # faction id -> real depth, for those drawn flat
 
     def compose(self) -> ComposeResult:
         tree: Tree[str] = FactionTree(Text("Factions"), id="factions-tree")
@@ -88,6 +89,8 @@ class FactionsPane(Vertical):
     def _label(self, faction: Faction) -> Text:
         key = faction.bloc_key
         text = Text()
+        if faction.id in self._flattened:  # listed flat below MAX_TREE_DEPTH: say how deep it is
+            text.append(f"[level {self._flattened[faction.id]}] ", style="dim")
         text.append(faction.glyph, style=f"bold {self.colours.get(key, '')}".strip())
         text.append(" ")
         text.append(faction.name)
@@ -106,6 +109,7 @@ class FactionsPane(Vertical):
         """
         tree = self.query_one(Tree)
         tree.clear()
+        self._flattened.clear()
         blocs: dict[str, TreeNode[object]] = {}
         line: list[TreeNode[object]] = []  # line[d]: the node of the current faction at depth d
         for faction, depth in self.store.walk_factions():
@@ -116,16 +120,14 @@ class FactionsPane(Vertical):
                 parent = blocs[bloc_id]
             else:
                 parent = line[min(depth, MAX_TREE_DEPTH) - 1]  # a flattened one hangs from the deepest shown
-            label = self._label(faction)
             if depth >= MAX_TREE_DEPTH:
-                label = Text(f"[level {depth}] ", style="dim") + label
-            if depth >= MAX_TREE_DEPTH:
-                parent.add_leaf(label, data=faction.id)
+                self._flattened[faction.id] = depth
+                parent.add_leaf(self._label(faction), data=faction.id)
                 continue
             if self.store.faction_children(faction.id):
-                node = parent.add(label, data=faction.id, expand=True)
+                node = parent.add(self._label(faction), data=faction.id, expand=True)
             else:
-                node = parent.add_leaf(label, data=faction.id)
+                node = parent.add_leaf(self._label(faction), data=faction.id)
             del line[depth:]
             line.append(node)
         tree.root.expand()
@@ -158,11 +160,7 @@ class FactionsPane(Vertical):
         while stack:
             node = stack.pop()
             if isinstance(node.data, str) and node.data in self.store.factions:
-                label = self._label(self.store.factions[node.data])
-                old = node.label.plain
-                if old.startswith("[level "):  # keep the depth mark of a flattened deep faction
-                    label = Text(old[: old.index("]") + 2], style="dim") + label
-                node.set_label(label)
+                node.set_label(self._label(self.store.factions[node.data]))
             elif isinstance(node.data, tuple):
                 node.set_label(self._bloc_label(node.data[1]))
             stack.extend(node.children)
