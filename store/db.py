@@ -35,8 +35,10 @@ from .model import (
     LEVELS,
     SCHEMA_VERSION,
     STATUSES,
+    NOT_RECORDED,
     Breakdown,
     Change,
+    Claim,
     Control,
     Event,
     Faction,
@@ -51,7 +53,7 @@ from .model import (
 from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
 from .text import clean_value, display_value, json_needs_display
 
-TABLES = ("meta", "sources", "factions", "regions", "periods", "events")
+TABLES = ("meta", "sources", "factions", "regions", "periods", "events", "claims")
 MIN_LOOSE = 3  # shorter consonant skeletons ("dm") match too much to be useful
 _STATUS_SEVERITY = {"contested": 3, "besieged": 2, "truce": 1, "held": 0}
 
@@ -199,13 +201,14 @@ class Store:
         self._problems: list[Problem] = []
         built: dict[str, list[Any]] = {
             name: build_records(path, name, dict(tables.get(name) or {}))
-            for name in ("sources", "factions", "regions", "periods", "events")
+            for name in ("sources", "factions", "regions", "periods", "events", "claims")
         }
         self.sources: dict[str, Source] = self._by_id("sources", built["sources"])
         self.factions: dict[str, Faction] = self._by_id("factions", built["factions"])
         self.regions: dict[str, Region] = self._by_id("regions", built["regions"])
         self.periods: dict[str, Period] = self._by_id("periods", built["periods"])
         self.events: dict[str, Event] = self._by_id("events", built["events"])
+        self.claims: dict[str, Claim] = self._by_id("claims", built["claims"])
         self._index()
 
     def _by_id(self, table: str, records: list[Any]) -> dict[str, Any]:
@@ -255,6 +258,10 @@ class Store:
             by_region[period.region].append(period)
         for plist in by_region.values():
             plist.sort(key=lambda p: (p.start, p.id))
+        # Places with no period of their own take their periods from the
+        # area claims that cover them (see Claim).
+        self._claim_periods = self._periods_from_claims(by_region) if self.claims else {}
+        by_region.update(self._claim_periods)
         self._periods = dict(by_region)
         self._starts = {rid: [p.start for p in plist] for rid, plist in self._periods.items()}
 
@@ -293,6 +300,29 @@ class Store:
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
         self._derived: dict[tuple[str, date], Control] = {}
+
+    def _periods_from_claims(self, own: Mapping[str, list[Period]]) -> dict[str, list[Period]]:
+        """Periods for every place without children or periods of its own,
+        from the claims on its ancestors: on each day the nearest claim that
+        covers the day and does not except the place (or an ancestor of it) wins."""
+        by_region: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims.values():
+            if claim.region in self.regions and (claim.end is None or claim.start <= claim.end):
+                by_region[claim.region].append(claim)
+        out: dict[str, list[Period]] = {}
+        for rid in self.regions:
+            if rid in own or self._children.get(rid):
+                continue
+            line = [r.id for r in reversed(self.ancestors(rid))]  # the place, then up to the root
+            candidates: list[tuple[int, Claim]] = []
+            for distance, aid in enumerate(line):
+                for claim in by_region.get(aid, ()):
+                    # Excepting a region excepts everything under it, down to this place.
+                    if not any(e in line[:distance + 1] for e in claim.exceptions):
+                        candidates.append((distance, claim))
+            if candidates:
+                out[rid] = _claim_timeline(rid, candidates)
+        return {rid: plist for rid, plist in out.items() if plist}
 
     # --- meta -------------------------------------------------------------------
 
@@ -344,6 +374,22 @@ class Store:
     def has_children(self, region_id: str) -> bool:
         return bool(self._children.get(region_id))
 
+    def single_child_chain(self, region_id: str) -> list[Region]:
+        """The places below ``region_id`` that each are the only place under
+        the one above and have places under them (Damascus governorate >
+        Damascus district > Damascus sub-district > Damascus city): a view
+        can pass through them in one step. Empty when there is no such chain."""
+        chain: list[Region] = []
+        seen = {region_id}
+        current = region_id
+        while True:
+            children = self._children.get(current, ())
+            if len(children) != 1 or not self._children.get(children[0]) or children[0] in seen:
+                return chain
+            current = children[0]
+            seen.add(current)
+            chain.append(self.regions[current])
+
     def ancestors(self, region_id: str) -> list[Region]:
         """The path from the root down to ``region_id`` (inclusive)."""
         path: list[Region] = []
@@ -377,8 +423,10 @@ class Store:
     def units(self, region_id: str) -> tuple[str, ...]:
         """The regions whose own periods make up ``region_id``'s status.
 
-        The region itself if it has periods; else the nearest descendants
-        that do (a region with periods is not looked beneath).
+        The region itself if it has periods (its own or from an area claim)
+        or nothing under it; else the nearest descendants that do, and the
+        places with nothing under them (a region with periods is not looked
+        beneath). A place no period covers on a day counts as not recorded.
         """
         cached = self._units.get(region_id)
         if cached is not None:
@@ -391,10 +439,11 @@ class Store:
             if rid in seen:
                 continue
             seen.add(rid)
-            if rid in self._periods:
-                out.append(rid)
+            children = self._children.get(rid)
+            if rid in self._periods or not children:
+                out.append(rid)  # a place with its own periods, or one nothing is recorded under
             else:
-                stack.extend(reversed(self._children.get(rid, ())))
+                stack.extend(reversed(children))
         result = tuple(out)
         self._units[region_id] = result
         return result
@@ -427,7 +476,7 @@ class Store:
             period = self.period_at(region_id, day)
             if period is None:
                 before, after = self._gap_bounds(region_id, day)
-                return Control(region, day, "unknown", None, None, False, since=before, until=after)
+                return Control(region, day, NOT_RECORDED, None, None, False, since=before, until=after)
             since, until = self._stretch(region_id, period)
             return Control(
                 region,
@@ -439,6 +488,8 @@ class Store:
                 since=since,
                 until=until,
             )
+        if not self._children.get(region_id):
+            return Control(region, day, NOT_RECORDED, None, None, False)
         key = (region_id, day)
         cached = self._derived.get(key)
         if cached is not None:
@@ -453,12 +504,12 @@ class Store:
         region_id = region.id
         units = self.units(region_id)
         if not units:
-            return Control(region, day, "unknown", None, None, True)
+            return Control(region, day, NOT_RECORDED, None, None, True)
         current = [self.period_at(uid, day) for uid in units]
         breakdown = self._breakdown(units, current)
         known = [(uid, p) for uid, p in zip(units, current) if p is not None]
         if not known:
-            return Control(region, day, "unknown", None, None, True, breakdown)
+            return Control(region, day, NOT_RECORDED, None, None, True, breakdown)
         bounds = [self._stretch(uid, p) for uid, p in known]
         since = max(start for start, _ in bounds)
         until = min((end for _, end in bounds if end is not None), default=None)
@@ -494,13 +545,13 @@ class Store:
         pairs = []
         for uid, period in zip(units, current):
             if period is None:
-                by_faction["unknown"] += 1
-                by_bloc["unknown"] += 1
+                by_faction[NOT_RECORDED] += 1
+                by_bloc[NOT_RECORDED] += 1
                 pairs.append((uid, None))
                 continue
             faction = self.factions.get(period.faction)
             by_faction[period.faction] += 1
-            by_bloc[faction.bloc_key if faction else "unknown"] += 1
+            by_bloc[faction.bloc_key if faction else NOT_RECORDED] += 1
             pairs.append((uid, period.faction))
 
         def shares(counts: dict[str, int]) -> tuple[Share, ...]:
@@ -522,7 +573,7 @@ class Store:
 
     def bloc_shares_over_time(self, region_id: str, days: list[date]) -> list[dict[str, float]]:
         """For each of ``days`` (ascending): the share of ``region_id``'s units
-        held by each bloc ('unknown' for units without data that day).
+        held by each bloc (NOT_RECORDED for places nothing covers that day).
 
         One sweep over the subtree's changes, not a lookup per unit and day,
         so a chart of the root of a 10,000-place database stays cheap.
@@ -534,7 +585,7 @@ class Store:
 
         def bloc_of(period: Period | None) -> str:
             faction = self.factions.get(period.faction) if period else None
-            return faction.bloc_key if faction else "unknown"
+            return faction.bloc_key if faction else NOT_RECORDED
 
         counts: dict[str, int] = defaultdict(int)
         for uid in units:
@@ -833,6 +884,9 @@ class Store:
                 add("regions", region.id, f"latitude {region.lat} out of range")
             if region.lon is not None and not -180 <= region.lon <= 180:
                 add("regions", region.id, f"longitude {region.lon} out of range")
+            for sid in region.sources:
+                if sid not in self.sources:
+                    add("regions", region.id, f"unknown source '{sid}'")
         for rid, depth in _too_deep(self._children):
             add("regions", rid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
         if len([r for r in roots if self.regions[r].parent is None]) > 1:
@@ -853,6 +907,11 @@ class Store:
         for source in self.sources.values():
             if not source.publication or not source.title:
                 add("sources", source.id, "needs a publication and a title")
+            if source.date:
+                try:
+                    parse_partial(source.date)
+                except ValueError:
+                    add("sources", source.id, f"date '{source.date}' is not YYYY, YYYY-MM or YYYY-MM-DD")
 
         for period in self.periods.values():
             pid = period.id
@@ -874,6 +933,17 @@ class Store:
             for eid in (period.start_event, period.end_event):
                 if eid and eid not in self.events:
                     add("periods", pid, f"event '{eid}' does not exist")
+            if period.from_precision == "day" and period.start_event in self.events:
+                event = self.events[period.start_event]
+                if event.precision in ("month", "year") and period.start == event.first:
+                    add(
+                        "periods",
+                        pid,
+                        f"says its start {period.start} is known to the day, but its event "
+                        f"{event.id} is dated only to the {event.precision} ({event.date})",
+                    )
+            self._check_source_dates(problems, "periods", pid, period.sources, period.start, "the change it records")
+        self._validate_claims(add, problems)
         for rid, plist in self._periods.items():
             for earlier, later in zip(plist, plist[1:]):
                 if earlier.end is None or earlier.end >= later.start:
@@ -897,6 +967,8 @@ class Store:
                 add("events", eid, f"date {event.date_text} is outside {EARLIEST.year}-{LATEST.year}")
             if event.confidence not in CONFIDENCES:
                 add("events", eid, f"unknown confidence '{event.confidence}'")
+            if event.precision == "day" and (len(event.date) < 10 or (event.date_to and len(event.date_to) < 10)):
+                add("events", eid, f"precision 'day' but its date {event.date_text} is not a full YYYY-MM-DD")
             for place in event.places:
                 if place not in self.regions:
                     add("events", eid, f"place '{place}' does not exist")
@@ -904,12 +976,69 @@ class Store:
                 if actor.faction not in self.factions:
                     add("events", eid, f"unknown faction '{actor.faction}'")
             self._check_sources(problems, "events", eid, event.sources)
+            self._check_source_dates(problems, "events", eid, event.sources, event.first, "the event")
             for figure in event.figures:
                 if figure.source is not None and figure.source not in self.sources:
                     add("events", eid, f"figure '{figure.label}' cites unknown source '{figure.source}'")
                 if figure.source is None and not figure.note:
                     add("events", eid, f"figure '{figure.label}' has neither a source nor a note")
         return problems
+
+    def _validate_claims(self, add: Any, problems: list[Problem]) -> None:
+        by_region: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims.values():
+            cid = claim.id
+            if claim.region not in self.regions:
+                add("claims", cid, f"region '{claim.region}' does not exist")
+            for fid in (claim.faction, *claim.others):
+                if fid not in self.factions:
+                    add("claims", cid, f"unknown faction '{fid}'")
+            if claim.status not in STATUSES:
+                add("claims", cid, f"unknown status '{claim.status}' (expected one of {', '.join(STATUSES)})")
+            if claim.end is not None and claim.end < claim.start:
+                add("claims", cid, f"ends ({claim.end}) before it starts ({claim.start})")
+            for label, day in (("from", claim.start), ("to", claim.end)):
+                if day is not None and not _sane(day):
+                    add("claims", cid, f"'{label}' {day} is outside {EARLIEST.year}-{LATEST.year}")
+            if claim.confidence not in CONFIDENCES:
+                add("claims", cid, f"unknown confidence '{claim.confidence}'")
+            if claim.start_event and claim.start_event not in self.events:
+                add("claims", cid, f"event '{claim.start_event}' does not exist")
+            under = self.descendants(claim.region) if claim.region in self.regions else frozenset()
+            for exception in claim.exceptions:
+                if exception not in self.regions:
+                    add("claims", cid, f"excepted place '{exception}' does not exist")
+                elif exception == claim.region or exception not in under:
+                    add("claims", cid, f"excepted place '{exception}' is not under {claim.region}")
+            self._check_sources(problems, "claims", cid, claim.sources)
+            self._check_source_dates(problems, "claims", cid, claim.sources, claim.start, "the change it records")
+            by_region[claim.region].append(claim)
+        for rid, claims in by_region.items():
+            claims.sort(key=lambda c: (c.start, c.id))
+            for earlier, later in zip(claims, claims[1:]):
+                if earlier.end is None or earlier.end >= later.start:
+                    add("claims", later.id, f"overlaps {earlier.id} on region {rid}; say which holds, or end the first")
+
+    def _check_source_dates(
+        self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...], day: date, what: str
+    ) -> None:
+        """A source published before a change cannot be its evidence. (A
+        period or claim at the start of the data describes a situation that
+        began earlier, so only later starts are checked.)"""
+        if table != "events" and day <= self.span[0]:
+            return
+        for sid in sources:
+            source = self.sources.get(sid)
+            if source is None or not source.date:
+                continue
+            try:
+                published = parse_partial(source.date)
+            except ValueError:
+                continue  # reported once, with the source
+            if published.last < day:
+                problems.append(
+                    Problem(table, rid, f"cites {sid}, published {source.date}, before {what} ({day})")
+                )
 
     def _check_sources(self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...]) -> None:
         if not sources:
@@ -1011,6 +1140,56 @@ def _in_cycles(parents: dict[str, str | None]) -> set[str]:
         for rid in path:
             state[rid] = 2
     return looped
+
+
+def _claim_timeline(region_id: str, candidates: list[tuple[int, Claim]]) -> list[Period]:
+    """The place's periods from (distance, claim) pairs: for each stretch of
+    days, the nearest claim covering it; adjacent days of one claim are one period."""
+    bounds = {claim.start for _, claim in candidates}
+    bounds |= {day_after(claim.end) for _, claim in candidates if claim.end is not None}
+    edges = sorted(bounds)
+    periods: list[Period] = []
+    for index, start in enumerate(edges):
+        covering = [
+            (distance, -claim.start.toordinal(), claim.id, claim)
+            for distance, claim in candidates
+            if claim.start <= start and (claim.end is None or start <= claim.end)
+        ]
+        if not covering:
+            continue
+        claim = min(covering, key=lambda item: item[:3])[3]
+        end = date.fromordinal(edges[index + 1].toordinal() - 1) if index + 1 < len(edges) else None
+        if claim.end is not None and (end is None or end > claim.end):
+            end = claim.end
+        last = periods[-1] if periods else None
+        if last is not None and last.claim == claim.id and last.end is not None and day_after(last.end) == start:
+            last.end = end
+            continue
+        periods.append(
+            Period(
+                id=f"{claim.id}@{region_id}",
+                region=region_id,
+                faction=claim.faction,
+                status=claim.status,
+                start=start,
+                end=end,
+                others=claim.others,
+                from_precision=claim.from_precision if start == claim.start else "day",
+                start_event=claim.start_event if start == claim.start else None,
+                sources=claim.sources,
+                confidence=claim.confidence,
+                note=claim.note,
+                claim=claim.id,
+            )
+        )
+    # Ids stay unique when one claim covers a place in two separate stretches.
+    seen: dict[str, int] = {}
+    for period in periods:
+        count = seen.get(period.id, 0)
+        seen[period.id] = count + 1
+        if count:
+            period.id = f"{period.id}#{count + 1}"
+    return periods
 
 
 def _sane(day: date) -> bool:

@@ -25,6 +25,9 @@ def region_dict(region: Region) -> dict[str, Any]:
         "other_codes": list(region.other_codes),
         "lat": region.lat,
         "lon": region.lon,
+        "coord_note": region.coord_note,
+        "sources": list(region.sources),
+        "outline": region.outline is not None,
     }
 
 
@@ -88,6 +91,7 @@ def period_dict(store: Store, period: Period) -> dict[str, Any]:
         "confidence": period.confidence,
         "sources": sources_of(store, period.sources),
         "note": period.note,
+        "claim": period.claim,
     }
 
 
@@ -133,6 +137,20 @@ def breakdown_dict(breakdown: Breakdown | None) -> dict[str, Any] | None:
     }
 
 
+def claim_dict(store: Store, claim_id: str) -> dict[str, Any]:
+    """The area claim a period comes from: its id, the region it speaks of, its exceptions."""
+    claim = store.claims.get(claim_id)
+    if claim is None:
+        return {"id": claim_id, "missing": True}
+    return {
+        "id": claim.id,
+        "region": region_ref(store, claim.region),
+        "from": _day(claim.start),
+        "to": _day(claim.end),
+        "except": [region_ref(store, r) for r in claim.exceptions],
+    }
+
+
 def control_dict(store: Store, control: Control) -> dict[str, Any]:
     period = control.period
     events = store.events_for_period(period) if period else []
@@ -149,6 +167,7 @@ def control_dict(store: Store, control: Control) -> dict[str, Any]:
         "until": _day(control.until),
         "confidence": period.confidence if period else None,
         "period": period.id if period else None,
+        "claim": claim_dict(store, period.claim) if period and period.claim else None,
         "note": period.note if period else None,
         "events": [event_dict(store, e) for e in events],
         "sources": sources_of(store, period.sources) if period else [],

@@ -15,6 +15,17 @@ ENV_VAR = "FRONTLINES_DB"
 
 BUNDLED_PACKAGE = "frontlines_fixtures"  # the repository's fixtures/ folder, as installed
 
+# SHA-256 of the bundled data set of each earlier release. A user's copy that
+# is still byte for byte one of these was never changed by its owner, so it
+# is replaced by the current bundled data (and the program says so); a copy
+# that differs is the user's own and is never touched. When the bundled data
+# changes in a release, add the hash of the one it replaces here.
+EARLIER_RELEASES = frozenset(
+    {
+        "58b5270f548e6e88f0f3ac8e2a95f136a2894501b11edb252c983f2e9af9a07d",  # 77 places (issues 1-7)
+    }
+)
+
 
 def bundled_path() -> Path:
     """The data set shipped with the package (works from a wheel too)."""
@@ -54,12 +65,43 @@ def choose_db(explicit: str | os.PathLike[str] | None, *, create: bool = True) -
     if env:
         return Path(env).expanduser(), None
     target = default_db_path()
+    if target.exists() and create:
+        return target, refresh_user_copy(target)
     if target.exists() or not create:
         return target, None
     try:
         return target, install_user_copy(target)
     except StoreError as exc:
         return bundled_path(), f"{exc}; reading the bundled data set, read-only, instead"
+
+
+def refresh_user_copy(target: Path) -> str | None:
+    """Replace ``target`` with the current bundled data if it is an unchanged
+    copy of an earlier release's; the note to show, or None.
+
+    Anything unexpected (the copy unreadable, in use by a writer, a
+    read-only folder) leaves it as it is: the user still gets their copy.
+    """
+    import hashlib
+
+    from .storage import WriterLock
+
+    try:
+        digest = hashlib.sha256(read_regular(target, limit=64 * 1024 * 1024)).hexdigest()
+    except (OSError, StoreError):
+        return None
+    if digest not in EARLIER_RELEASES:
+        return None
+    lock = WriterLock(target)
+    try:
+        lock.acquire()
+        try:
+            atomic_write(target, read_regular(bundled_path()))
+        finally:
+            lock.release()
+    except (OSError, StoreError):
+        return None
+    return f"updated {where(target)} to this release's bundled data set (your copy had not been changed)"
 
 
 def install_user_copy(target: Path) -> str | None:

@@ -71,8 +71,12 @@ BLOCS: dict[str, Bloc] = {
     )
 }
 MIXED_GLYPH = "◧"
-UNKNOWN_GLYPH = "·"
-STATUS_MARKS = {"held": "", "contested": "×", "besieged": "⊗", "truce": "≈", "mixed": "", "unknown": "?"}
+# Where no period and no area claim covers a place at a date, its status is
+# "not recorded": a stable value in --json, its own glyph, counted apart.
+NOT_RECORDED = "not-recorded"
+NOT_RECORDED_LABEL = "not recorded"
+NOT_RECORDED_GLYPH = "○"
+STATUS_MARKS = {"held": "", "contested": "×", "besieged": "⊗", "truce": "≈", "mixed": "", NOT_RECORDED: ""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,10 @@ class Region:
     lon: float | None = None
     coord_note: str | None = None
     note: str | None = None
+    # Polygons as GeoJSON nests them: [[[lon, lat], ...] outer ring, holes...], ...
+    # Read-only like the rest; kept out of equality and hashing.
+    outline: list[Any] | None = field(default=None, compare=False)
+    sources: tuple[str, ...] = ()  # where the place, its names and shape come from (a gazetteer)
 
     @property
     def depth(self) -> int:
@@ -157,6 +165,7 @@ class Period:
     sources: tuple[str, ...] = ()
     confidence: str = "medium"
     note: str | None = None
+    claim: str | None = None  # set when the period comes from an area claim (see Claim)
 
     def covers(self, d: date) -> bool:
         return self.start <= d and (self.end is None or d <= self.end)
@@ -168,6 +177,33 @@ class Period:
         if self.from_precision == "year":
             return self.start.strftime("%Y")
         return self.start.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A source's statement about an area: from ``start`` (to ``end``), every
+    place under ``region`` was held by ``faction``, except the places named in
+    ``exceptions`` (and everything under them).
+
+    A place with no period of its own takes its status from the nearest claim
+    that covers it on a day (the claim on its closest ancestor); the store
+    turns claims into periods of the places they cover, marked with the
+    claim's id, so every view treats them alike and can say where they came from.
+    """
+
+    id: str
+    region: str
+    faction: str
+    status: str
+    start: date
+    end: date | None
+    exceptions: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    from_precision: str = "day"
+    start_event: str | None = None
+    sources: tuple[str, ...] = ()
+    confidence: str = "medium"
+    note: str | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -284,6 +320,30 @@ class _Fields:
     def opt_day(self, name: str) -> date | None:
         return None if self.record.get(name) is None else self.day(name)
 
+    def outline(self, name: str) -> list[Any] | None:
+        """Polygons as nested lists of [lon, lat] pairs (each ring closed), or None."""
+        value = self.record.get(name)
+        if value is None:
+            return None
+        expected = "a list of polygons, each a list of closed rings of [longitude, latitude] pairs"
+        if not isinstance(value, list):
+            raise self.fail(name, expected)
+        for polygon in value:
+            if not isinstance(polygon, list) or not polygon:
+                raise self.fail(name, expected)
+            for ring in polygon:
+                if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+                    raise self.fail(name, expected)
+                for pair in ring:
+                    if (
+                        not isinstance(pair, list)
+                        or len(pair) != 2
+                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
+                        or not (-180 <= pair[0] <= 180 and -90 <= pair[1] <= 90)
+                    ):
+                        raise self.fail(name, expected)
+        return value
+
     def partial(self, name: str) -> PartialDate:
         value = self.record.get(name)
         try:
@@ -338,6 +398,26 @@ def region_from(f: _Fields) -> Region:
         lat=f.opt_float("lat"),
         lon=f.opt_float("lon"),
         coord_note=f.opt_str("coord_note"),
+        note=f.opt_str("note"),
+        outline=f.outline("outline"),
+        sources=f.str_list("sources"),
+    )
+
+
+def claim_from(f: _Fields) -> Claim:
+    return Claim(
+        id=f.str("id"),
+        region=f.str("region"),
+        faction=f.str("faction"),
+        status=f.opt_str("status") or "held",
+        start=f.day("from"),
+        end=f.opt_day("to"),
+        exceptions=f.str_list("except"),
+        others=f.str_list("others"),
+        from_precision=f.opt_str("from_precision") or "day",
+        start_event=f.opt_str("start_event"),
+        sources=f.str_list("sources"),
+        confidence=f.opt_str("confidence") or "medium",
         note=f.opt_str("note"),
     )
 
@@ -407,6 +487,7 @@ BUILDERS = {
     "regions": region_from,
     "periods": period_from,
     "events": event_from,
+    "claims": claim_from,
 }
 
 
@@ -587,7 +668,7 @@ FAST_BUILDERS = {"periods": _fast_period, "events": _fast_event}
 class Share:
     """One faction's or bloc's part of a parent's units at a date."""
 
-    key: str  # faction id or bloc id ("unknown" for units without data)
+    key: str  # faction id or bloc id (NOT_RECORDED for places nothing covers)
     count: int
     share: float  # of all units, 0..1
 
@@ -606,7 +687,7 @@ class Control:
 
     region: Region
     at: date
-    status: str  # held / contested / besieged / truce / mixed / unknown
+    status: str  # held / contested / besieged / truce / mixed / not-recorded
     faction: Faction | None
     period: Period | None  # the region's own period, if it has periods
     derived: bool  # True when computed from the region's descendants

@@ -25,13 +25,13 @@ import pytest
 
 from store import Store
 from store.locate import bundled_path
-from store.model import BLOCS, MIXED_GLYPH, UNKNOWN_GLYPH
+from store.model import BLOCS, MIXED_GLYPH, NOT_RECORDED_GLYPH
 from store.storage import write_tables
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = bundled_path()
 D = date.fromisoformat
-GLYPHS = {b.glyph for b in BLOCS.values()} | {MIXED_GLYPH, UNKNOWN_GLYPH}
+GLYPHS = {b.glyph for b in BLOCS.values()} | {MIXED_GLYPH, NOT_RECORDED_GLYPH}
 
 
 def _frontlines_exe() -> str:
@@ -165,8 +165,9 @@ def test_status_of_a_town_names_controller_status_since_and_sources(bundled_env:
     assert "Jaysh al-Islam" in out and "truce" in out
     assert "since 2016" in out and "until 2018-04-19" in out
     assert "confidence medium" in out
-    assert "al-Shahid Witness" in out and "Syria Direct" in out
+    assert "Zaman al-Wasl" in out and "Syria Direct" in out
     assert "Syrian Arab Army" not in out
+    assert "at 33.6420 N, 36.6909 E" in out
 
 
 def test_status_changes_hands_across_2018_04_20(bundled_env: dict[str, str]) -> None:
@@ -197,8 +198,8 @@ def test_status_of_a_parent_shows_the_breakdown(bundled_env: dict[str, str], sto
     assert "SY03" in out and "mixed" in out
     assert f"{breakdown.total} places under it" in out
     for share in breakdown.by_bloc:
-        bloc = BLOCS[share.key]
-        assert re.search(rf"{re.escape(bloc.glyph)} {bloc.label}\s+{share.count}\s", out), (bloc.label, out)
+        glyph, label = (BLOCS[share.key].glyph, BLOCS[share.key].label) if share.key in BLOCS else (NOT_RECORDED_GLYPH, "not recorded")
+        assert re.search(rf"{re.escape(glyph)} {label}\s+{share.count}\s", out), (label, out)
     assert "Jaysh al-Islam" in out and "Islamic State" in out  # the by-faction line
 
 
@@ -254,14 +255,14 @@ def test_two_places_with_the_same_name_are_ambiguous(env: dict[str, str], tmp_pa
 
 
 def test_unknown_place_exits_1(bundled_env: dict[str, str]) -> None:
-    proc = run(bundled_env, "status", "Atlantis")
+    proc = run(bundled_env, "status", "Zzyzx")
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert one_error_line(proc) == "frontlines: no place matches 'Atlantis'"
+    assert one_error_line(proc) == "frontlines: no place matches 'Zzyzx'"
     assert proc.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize(("typo", "meant"), [("Dooma", "Douma (C2338)"), ("Qabounx", "Qaboun (FL-QABOUN)")])
+@pytest.mark.parametrize(("typo", "meant"), [("Dooma", "Douma (C2338)"), ("Qabounx", "Qaboun (C10011012)")])
 def test_unknown_place_suggests_close_names(bundled_env: dict[str, str], typo: str, meant: str) -> None:
     proc = run(bundled_env, "status", typo)
     assert proc.returncode == 1
@@ -537,7 +538,10 @@ def test_status_json_of_a_town(bundled_env: dict[str, str]) -> None:
     assert data["controller"]["id"] == "jaysh-al-islam"
     assert data["until"] == "2018-04-19"
     assert data["confidence"] == "medium"
-    assert {s["id"] for s in data["sources"]} == {"alshahid-2018-04", "syriadirect-2018-04-19"}
+    assert {s["id"] for s in data["sources"]} == {
+        "zamanalwasl-2018-04-dumayr", "enabbaladi-2018-04-eastern-qalamoun", "syriadirect-2018-04-19"
+    }
+    assert data["place"]["lat"] == 33.642 and data["place"]["coord_note"] is None
     assert data["breakdown"] is None
     assert [e["id"] for e in data["events"]] == ["e-2018-04-20-dumair-army-entry"]
     for e in data["events"]:
@@ -604,6 +608,31 @@ def test_first_run_creates_the_user_copy_and_says_so_once(env: dict[str, str]) -
     assert second.returncode == 0
     assert second.stderr == ""
     assert second.stdout == first.stdout
+
+
+def test_an_unchanged_copy_of_an_earlier_release_is_updated_and_an_edited_one_kept(env: dict[str, str]) -> None:
+    import subprocess
+
+    target = Path(env["XDG_DATA_HOME"]) / "frontlines" / "damascus.json"
+    target.parent.mkdir(parents=True)
+    root = Path(__file__).parent.parent
+    old = subprocess.run(
+        ["git", "-C", str(root), "show", "bbb8a58:fixtures/damascus.json"], capture_output=True, check=False
+    ).stdout
+    if not old:
+        pytest.skip("the repository's history is not available")
+    target.write_bytes(old)
+    proc = run(env, "status", "FL-QABOUN")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("frontlines: updated ") and "had not been changed" in proc.stderr
+    assert target.read_bytes() == BUNDLED.read_bytes()
+    assert "C10011012" in proc.stdout
+    # A copy its owner changed is theirs: never replaced.
+    edited = old.replace(b'"Damascus Province 2016-2018"', b'"My notes"')
+    target.write_bytes(edited)
+    proc = run(env, "status", "Dumair")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert target.read_bytes() == edited
 
 
 def test_where_prints_the_user_copy(env: dict[str, str]) -> None:
@@ -831,3 +860,67 @@ def test_text_to_a_closed_pipe_exits_quietly(bundled_env: dict[str, str]) -> Non
     proc = _to_closed_pipe(bundled_env, "events")
     assert proc.returncode == 0
     assert proc.stderr == ""
+
+
+# --- issue 8: every COD-AB place, ids of earlier releases, claims, not recorded ------------
+
+
+@pytest.mark.parametrize("query", ["C2416", "يبرود", "Yabroud", "Yabrud"])
+def test_status_by_p_code_or_arabic_name_gives_the_coordinates(bundled_env: dict[str, str], query: str) -> None:
+    out = ok(bundled_env, "status", query, "--at", "2017-06-01")
+    assert out.splitlines()[0].startswith("Yabroud  يبرود  C2416 · community")
+    assert "at 33.9714 N, 36.6604 E (gazetteer point)" in out
+    assert "from an area claim on Yabroud (SY0305)" in out
+    assert "Battle of Qalamoun" in out  # the claim's source
+
+
+@pytest.mark.parametrize(("old", "new"), [("FL-QABOUN", "C10011012"), ("FL-DARAYYA", "C2498"), ("FL-WADI-BARADA", "SY030702")])
+def test_ids_of_earlier_releases_still_work(bundled_env: dict[str, str], old: str, new: str) -> None:
+    assert json_of(bundled_env, "status", old)["place"]["id"] == new
+    assert old in json_of(bundled_env, "status", old)["place"]["other_codes"]
+    events = json_of(bundled_env, "events", "--place", old)
+    assert events and all(any(p["id"] for p in e["places"]) for e in events)
+
+
+def test_tree_shows_every_community_and_neighbourhood(bundled_env: dict[str, str]) -> None:
+    data = json_of(bundled_env, "tree")
+    ids: set[str] = set()
+    stack = list(data["tree"])
+    while stack:
+        node = stack.pop()
+        ids.add(node["id"])
+        stack.extend(node.get("children", ()))
+    with Store.open(bundled_path()) as store:
+        places = {r.id for r in store.regions.values() if r.level in ("community", "neighbourhood")}
+        codes = {c for rid in places for c in (rid, store.regions[rid].pcode, *store.regions[rid].other_codes) if c}
+    assert places <= ids
+    cod = json.loads((Path(__file__).parent.parent / "fixtures/cod-ab/admin4-points.geojson").read_text())
+    hay = json.loads((Path(__file__).parent.parent / "fixtures/cod-ab/admin5-damascus.geojson").read_text())
+    assert {f["properties"]["PCODE"] for f in cod["features"]} <= codes
+    assert {f["properties"]["HAY_PCODE"] for f in hay["features"]} <= codes
+    out = ok(bundled_env, "tree", "--at", "2017-06-01")
+    assert f"{NOT_RECORDED_GLYPH} Helleh  not recorded" in out
+
+
+def test_not_recorded_has_a_stable_json_value(bundled_env: dict[str, str]) -> None:
+    data = json_of(bundled_env, "status", "C2383", "--at", "2017-06-01")
+    assert (data["status"], data["controller"], data["period"], data["claim"]) == ("not-recorded", None, None, None)
+    parent = json_of(bundled_env, "status", "SY0303", "--at", "2017-06-01")
+    counts = {b["bloc"]: b["count"] for b in parent["breakdown"]["by_bloc"]}
+    assert counts["not-recorded"] == 3 and counts["opposition"] == 4 and counts["government"] == 4
+    out = ok(bundled_env, "status", "C2383", "--at", "2017-06-01")
+    assert "not recorded" in out and "no area claim covers this date" in out
+
+
+def test_status_json_says_which_claim_a_status_comes_from(bundled_env: dict[str, str]) -> None:
+    data = json_of(bundled_env, "status", "C10011015", "--at", "2018-04-30")  # Masakin Barza
+    assert data["claim"]["id"] == "c-damascus-city-2018-04-25"
+    assert data["claim"]["region"] == {"id": "SY01", "name": "Damascus"}
+    assert {r["id"] for r in data["claim"]["except"]} == {"C10011023", "C10011068", "FL-TADAMOUN"}
+    assert data["sources"][0]["url"].startswith("https://jpost.com/")
+
+
+def test_history_marks_periods_that_come_from_claims(bundled_env: dict[str, str]) -> None:
+    out = ok(bundled_env, "history", "C2470")  # Qatana town
+    assert "from an area claim on Qatana" in out and "from an area claim on Damascus Province" in out
+    assert out.splitlines()[1].lstrip().startswith("2017-12-30")  # nothing before: not recorded

@@ -171,12 +171,15 @@ def test_descendants_include_the_region_itself(store: Store) -> None:
     assert store.descendants("C-DOUMA") == {"C-DOUMA"}
 
 
-def test_units_stop_at_the_first_region_with_periods(store: Store) -> None:
-    assert set(store.units("D-Z")) == {"C-RUHAYBAH", "C-BEITSAHM", "C-DOUMA"}  # not N-RUHAYBAH-1
-    assert set(store.units("ROOT")) == {"C-DUMAIR", "C-HARASTA", "C-RUHAYBAH", "C-BEITSAHM", "C-DOUMA"}
+def test_units_stop_at_the_first_region_with_periods_and_count_places_with_nothing_recorded(store: Store) -> None:
+    # N-RUHAYBAH-1 is under a place with periods; the Yarmouks have nothing recorded but count.
+    assert set(store.units("D-Z")) == {"C-RUHAYBAH", "C-BEITSAHM", "C-DOUMA", "C-YARMOUK-Z"}
+    assert set(store.units("ROOT")) == {
+        "C-DUMAIR", "C-HARASTA", "C-RUHAYBAH", "C-BEITSAHM", "C-DOUMA", "C-YARMOUK-A", "C-YARMOUK-Z"
+    }
     assert store.units("C-RUHAYBAH") == ("C-RUHAYBAH",)
     assert store.units("N-RUHAYBAH-1") == ("N-RUHAYBAH-1",)
-    assert store.units("C-YARMOUK-A") == ()
+    assert store.units("C-YARMOUK-A") == ("C-YARMOUK-A",)
 
 
 # --- control ------------------------------------------------------------------------
@@ -215,15 +218,20 @@ def test_control_of_a_leaf(store: Store) -> None:
     assert (c.status, c.faction.id, c.since, c.until) == ("contested", "fsa", D("2017-07-01"), D("2018-04-30"))
 
 
-def test_control_of_a_leaf_in_a_gap_is_unknown_with_the_gap_bounds(store: Store) -> None:
+def test_control_of_a_leaf_in_a_gap_is_not_recorded_with_the_gap_bounds(store: Store) -> None:
     c = store.control("C-HARASTA", D("2018-11-15"))
-    assert (c.status, c.faction, c.period) == ("unknown", None, None)
+    assert (c.status, c.faction, c.period) == ("not-recorded", None, None)
     assert (c.since, c.until) == (D("2018-11-01"), None)
     c = store.control("C-BEITSAHM", D("2016-03-01"))
-    assert (c.status, c.since, c.until) == ("unknown", None, D("2016-05-31"))
+    assert (c.status, c.since, c.until) == ("not-recorded", None, D("2016-05-31"))
 
 
-def test_control_of_a_parent_unanimous(store: Store) -> None:
+def _without_yarmouks(tables) -> None:
+    tables["regions"] = [r for r in tables["regions"] if not r["id"].startswith("C-YARMOUK")]
+
+
+def test_control_of_a_parent_unanimous() -> None:
+    store = make_store(_without_yarmouks)
     c = store.control("D-A", D("2017-06-01"))
     assert (c.status, c.faction.id, c.derived, c.period) == ("held", "jai", True, None)
     assert c.breakdown.total == 2
@@ -236,33 +244,41 @@ def test_control_of_a_parent_unanimous(store: Store) -> None:
 def test_control_of_a_parent_split_is_mixed(store: Store) -> None:
     c = store.control("D-A", D("2018-04-01"))  # Harasta taken, Dumair not yet
     assert (c.status, c.faction, c.derived) == ("mixed", None, True)
-    assert {s.key: s.count for s in c.breakdown.by_faction} == {"jai": 1, "saa": 1}
-    assert {s.key: s.count for s in c.breakdown.by_bloc} == {"opposition": 1, "government": 1}
-    assert dict(c.breakdown.units) == {"C-DUMAIR": "jai", "C-HARASTA": "saa"}
+    assert {s.key: s.count for s in c.breakdown.by_faction} == {"jai": 1, "saa": 1, "not-recorded": 1}
+    assert {s.key: s.count for s in c.breakdown.by_bloc} == {"opposition": 1, "government": 1, "not-recorded": 1}
+    assert dict(c.breakdown.units) == {"C-DUMAIR": "jai", "C-HARASTA": "saa", "C-YARMOUK-A": None}
 
 
-def test_breakdown_counts_unknown_units_and_shares_sum_to_one(store: Store) -> None:
-    c = store.control("D-Z", D("2016-03-01"))  # Beit Sahm has no data yet
+def test_a_parent_is_mixed_while_one_place_under_it_is_not_recorded(store: Store) -> None:
+    # Dumair and Harasta are both Jaysh al-Islam's, but nothing is recorded for Yarmouk:
+    # the district is not claimed for anyone, and the breakdown says why.
+    c = store.control("D-A", D("2017-06-01"))
+    assert (c.status, c.faction) == ("mixed", None)
+    assert {s.key: s.count for s in c.breakdown.by_faction} == {"jai": 2, "not-recorded": 1}
+
+
+def test_breakdown_counts_places_not_recorded_and_shares_sum_to_one(store: Store) -> None:
+    c = store.control("D-Z", D("2016-03-01"))  # Beit Sahm has no data yet, Yarmouk none at all
     assert c.status == "mixed"
     b = c.breakdown
-    assert b.total == 3
-    assert {s.key: s.count for s in b.by_faction} == {"fsa": 1, "jai": 1, "unknown": 1}
-    assert {s.key: s.count for s in b.by_bloc} == {"opposition": 2, "unknown": 1}
-    assert b.by_bloc[0].key == "opposition"  # largest first
+    assert b.total == 4
+    assert {s.key: s.count for s in b.by_faction} == {"fsa": 1, "jai": 1, "not-recorded": 2}
+    assert {s.key: s.count for s in b.by_bloc} == {"opposition": 2, "not-recorded": 2}
     for shares in (b.by_faction, b.by_bloc):
         assert math.isclose(sum(s.share for s in shares), 1.0)
-        assert all(math.isclose(s.share, s.count / 3) for s in shares)
+        assert all(math.isclose(s.share, s.count / 4) for s in shares)
     assert dict(b.units)["C-BEITSAHM"] is None
 
 
-def test_a_parent_of_units_all_unknown_is_unknown(store: Store) -> None:
+def test_places_with_nothing_recorded_are_not_recorded(store: Store) -> None:
     c = store.control("C-BEITSAHM", D("2016-01-15"))
-    assert c.status == "unknown"
-    c = store.control("C-YARMOUK-A", D("2017-01-01"))  # no units at all
-    assert (c.status, c.faction, c.derived) == ("unknown", None, True)
+    assert c.status == "not-recorded"
+    c = store.control("C-YARMOUK-A", D("2017-01-01"))  # no periods, no claims
+    assert (c.status, c.faction, c.derived) == ("not-recorded", None, False)
 
 
-def test_control_of_a_parent_until_is_the_first_unit_end(store: Store) -> None:
+def test_control_of_a_parent_until_is_the_first_unit_end() -> None:
+    store = make_store(_without_yarmouks)
     c = store.control("D-A", D("2018-05-01"))
     assert (c.status, c.faction.id) == ("held", "saa")
     assert store.control("D-A", D("2018-11-01")).status == "mixed"  # Harasta unknown from here
@@ -272,6 +288,7 @@ def test_control_of_a_parent_until_is_the_first_unit_end(store: Store) -> None:
 def test_unanimous_faction_with_differing_statuses_takes_the_most_severe() -> None:
     def edit(tables):
         _find(tables, "periods", "p-douma-1")["faction"] = "fsa"
+        _without_yarmouks(tables)
 
     # Zeta on 2016-07-01: Ruhaybah fsa held, Beit Sahm fsa truce, Douma fsa held.
     c = make_store(edit).control("D-Z", D("2016-07-01"))
@@ -557,7 +574,7 @@ def test_open_a_file_written_by_write_tables(db_file: Path) -> None:
         assert store.schema_version == 1
         assert store.title == "Test data"
         assert len(store.regions) == 12
-        assert store.control("D-A", D("2018-05-01")).faction.id == "saa"
+        assert store.control("C-DUMAIR", D("2018-05-01")).faction.id == "saa"
         assert store.resolve("الضمير").chosen.id == "C-DUMAIR"
 
 
@@ -641,7 +658,7 @@ def test_a_newer_schema_opens_read_only_with_a_warning(tmp_path: Path) -> None:
         assert store.readonly
         assert len(store.warnings) == 1
         assert "99" in store.warnings[0] and "read-only" in store.warnings[0]
-        assert store.control("D-A", D("2018-05-01")).faction.id == "saa"  # still readable
+        assert store.control("C-DUMAIR", D("2018-05-01")).faction.id == "saa"  # still readable
         with pytest.raises(ReadOnlyError) as info:
             store.insert("sources", copy.deepcopy(NEW_SOURCE))
         assert "schema version 99" in str(info.value)
@@ -688,3 +705,99 @@ def test_a_backwards_or_absurd_span_is_reported_and_not_used() -> None:
         assert any(words in p.message for p in store.validate() if p.table == "meta")
         first, last = store.span
         assert first <= last and last.year < 9999  # the data's own extent instead
+
+
+# --- area claims ------------------------------------------------------------------------
+
+
+def claim(cid: str, rid: str, faction: str, start: str, end: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"id": cid, "region": rid, "faction": faction, "from": start, "to": end, "sources": ["s1"],
+            "confidence": "medium", **extra}
+
+
+def with_claims(*claims: dict[str, Any]) -> Store:
+    def edit(tables):
+        tables["claims"] = list(claims)
+
+    return make_store(edit)
+
+
+def test_a_claim_covers_places_without_periods_and_says_so() -> None:
+    store = with_claims(claim("c-root", "ROOT", "saa", "2017-01-01"))
+    c = store.control("C-YARMOUK-A", D("2017-06-01"))
+    assert (c.status, c.faction.id, c.period.claim, c.derived) == ("held", "saa", "c-root", False)
+    assert c.period.sources == ("s1",)
+    # Before the claim: not recorded. Places with periods of their own keep them.
+    assert store.control("C-YARMOUK-A", D("2016-06-01")).status == "not-recorded"
+    assert store.control("C-DUMAIR", D("2017-06-01")).faction.id == "jai"
+    assert store.validate() == []
+
+
+def test_the_nearest_claim_wins_and_exceptions_leave_places_out() -> None:
+    store = with_claims(
+        claim("c-root", "ROOT", "saa", "2016-01-01"),
+        claim("c-zeta", "D-Z", "fsa", "2017-01-01", "2017-12-31"),
+        claim("c-alpha", "D-A", "jai", "2017-01-01", "2017-12-31", **{"except": ["C-YARMOUK-A"]}),
+    )
+    # Alpha's claim excepts Yarmouk (A): the root's, farther away, still covers it.
+    assert store.control("C-YARMOUK-A", D("2017-06-01")).period.claim == "c-root"
+    # Zeta's claim, nearer than the root's, covers Yarmouk (Z) in 2017.
+    z = store.control("C-YARMOUK-Z", D("2017-06-01"))
+    assert (z.faction.id, z.period.claim) == ("fsa", "c-zeta")
+    # After Zeta's claim ends, the root's covers again: two periods, the change is a real change.
+    assert store.control("C-YARMOUK-Z", D("2018-01-01")).period.claim == "c-root"
+    days = [c.day for c in store.changes("C-YARMOUK-Z")]
+    assert days == [D("2017-01-01"), D("2018-01-01")]
+    history = store.history("C-YARMOUK-Z")
+    assert [(p.start, p.end, p.claim) for p in history] == [
+        (D("2016-01-01"), D("2016-12-31"), "c-root"),
+        (D("2017-01-01"), D("2017-12-31"), "c-zeta"),
+        (D("2018-01-01"), None, "c-root"),
+    ]
+    assert len({p.id for p in history}) == 3  # unique ids even when one claim covers twice
+
+
+def test_an_excepted_region_leaves_out_everything_under_it() -> None:
+    store = with_claims(claim("c-root", "ROOT", "saa", "2016-01-01", **{"except": ["D-A"]}))
+    assert store.control("C-YARMOUK-A", D("2017-06-01")).status == "not-recorded"
+    assert store.control("C-YARMOUK-Z", D("2017-06-01")).faction.id == "saa"
+
+
+def test_claims_that_do_not_hold_together_are_reported() -> None:
+    store = with_claims(
+        claim("c1", "D-Z", "saa", "2016-01-01", "2017-06-30"),
+        claim("c2", "D-Z", "fsa", "2017-06-01"),
+        claim("c3", "NOWHERE", "ghost", "2018-01-01", status="ruled", **{"except": ["C-DUMAIR", "MISSING"]}),
+        claim("c4", "D-A", "saa", "2018-05-01", **{"except": ["C-DUMAIR"]}, sources=["s2"]),
+    )
+    found = {(p.record, p.message) for p in store.validate()}
+    assert ("c2", "overlaps c1 on region D-Z; say which holds, or end the first") in found
+    assert ("c3", "region 'NOWHERE' does not exist") in found
+    assert ("c3", "unknown faction 'ghost'") in found
+    assert ("c3", "unknown status 'ruled' (expected one of held, contested, besieged, truce)") in found
+    assert ("c3", "excepted place 'MISSING' does not exist") in found
+    assert ("c3", "excepted place 'C-DUMAIR' is not under NOWHERE") in found
+    # A source of April 2018 cannot be the evidence of a claim from 1 May.
+    assert ("c4", "cites s2, published 2018-04, before the change it records (2018-05-01)") in found
+
+
+def test_validate_catches_precision_that_claims_more_than_the_event_knows() -> None:
+    def edit(tables):
+        _find(tables, "periods", "p-dumair-2")["from"] = "2018-04-01"
+        _find(tables, "periods", "p-dumair-1")["to"] = "2018-03-31"
+        tables["events"].append(event("e-day", "2018-04", "takeover", ["C-DUMAIR"], [], precision="day"))
+
+    messages = {p.message for p in make_store(edit).validate()}
+    assert "says its start 2018-04-01 is known to the day, but its event e-dumair-deal is dated only to the month (2018-04)" in messages
+    assert "precision 'day' but its date 2018-04 is not a full YYYY-MM-DD" in messages
+
+
+def test_a_source_published_before_an_event_is_reported() -> None:
+    def edit(tables):
+        tables["sources"].append({"id": "s3", "publication": "Old", "title": "Three", "kind": "news", "date": "2016-04"})
+        _find(tables, "events", "e-ruhaybah-shelling")["sources"] = ["s3"]  # April 2016, for 1 May 2016
+
+    messages = {(p.record, p.message) for p in make_store(edit).validate()}
+    assert ("e-ruhaybah-shelling", "cites s3, published 2016-04, before the event (2016-05-01)") in messages
+    # s2, of April 2018, is the source of the Douma evacuation of 13 April 2018: fine.
+    assert not any(r == "e-douma-evacuation" for r, _ in messages)

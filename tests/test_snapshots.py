@@ -70,3 +70,17 @@ def test_help_screen(snap_compare, app_factory, size) -> None:
 def test_rural_damascus_control_over_time(snap_compare, app_factory, size) -> None:
     app = app_factory(at=D("2018-04-20"))
     assert snap_compare(app, terminal_size=size, run_before=jump_to("SY03"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_town_known_from_an_area_claim(snap_compare, app_factory, size) -> None:
+    # Yabroud has no period of its own: the Qalamoun claim says who held it, and the pane says so.
+    app = app_factory(at=D("2017-06-01"))
+    assert snap_compare(app, terminal_size=size, run_before=jump_to("C2416"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_places_where_nothing_is_recorded(snap_compare, app_factory, size) -> None:
+    # Al Qutayfah sub-district in 2017: no source says who held its villages.
+    app = app_factory(at=D("2017-06-01"))
+    assert snap_compare(app, terminal_size=size, run_before=jump_to("C2383"))

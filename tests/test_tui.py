@@ -261,6 +261,11 @@ async def test_prev_change_goes_back_through_a_districts_changes(app_factory) ->
         await jump(pilot, DUMA_DISTRICT)
         await pilot.press("left_square_bracket")
         await pilot.pause()
+        # The Eastern Ghouta claim of 14 April: villages nothing covered before.
+        assert app.as_of == D("2018-04-14")
+        assert "not recorded -> Syrian Arab Army" in chronicle(app)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
         assert app.as_of == D("2018-04-12")
         assert "Douma: Jaysh al-Islam (besieged) -> Syrian Arab Army" in chronicle(app)
         await pilot.press("left_square_bracket")
@@ -377,7 +382,7 @@ async def test_play_runs_on_its_timer_and_stops_at_the_last_change(app_factory, 
             if not app.playing:
                 break
         assert not app.playing
-        assert app.as_of == D("2018-04-20")  # the district's last change
+        assert app.as_of == D("2018-04-25")  # the district's last change (a claim on Rural Damascus)
         assert "playing" not in topbar(app)
         assert "No later change of control in Duma" in chronicle(app)
 
@@ -540,8 +545,8 @@ async def test_events_type_filter_narrows_and_enter_moves_the_date(app_factory, 
             if select.value == "agreement":
                 break
             seen_types.append(select.value)
-            ids = event_ids(pane)
-            assert ids and len(ids) < len(everything)
+            ids = event_ids(pane)  # a type with no event under the place shows none
+            assert len(ids) < len(everything)
             assert all(bundled_store.events[i].type == select.value for i in ids)
         assert select.value == "agreement"
         assert seen_types, "'y' should step through the types before reaching 'agreement'"
@@ -980,7 +985,7 @@ async def test_resizing_folds_and_unfolds_the_preview(app_factory) -> None:
 async def test_breadcrumb_keeps_the_place_visible_after_a_resize(app_factory) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await jump(pilot, "FL-EIN-TERMA")
+        await jump(pilot, "C2315")
         assert breadcrumb(app) == "Damascus Province > Rural Damascus > Markaz Rif Dimashq > Kafr Batna > Ein Terma"
         await pilot.resize_terminal(70, 24)
         await pilot.pause(0.05)
@@ -1128,13 +1133,13 @@ async def test_the_palette_offers_only_actions_that_do_something(app_factory) ->
 
 
 async def test_a_change_known_only_to_the_month_says_so(app_factory) -> None:
-    app = app_factory(at=D("2016-09-15"))
+    app = app_factory(at=D("2016-06-15"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await jump(pilot, "FL-MOADAMIYEH")
+        await jump(pilot, "C2328")  # Qudsaya, encircled from July 2016
         await pilot.press("right_square_bracket")
         await pilot.pause()
         said = chronicle(app)
-        assert said.startswith("2016-10 (day not known) Moadamiyeh"), said
+        assert said.startswith("2016-07 (day not known) ") and "Qudsaya" in said, said
 
 
 async def test_into_a_place_with_nothing_under_it_says_so(app_factory) -> None:
@@ -1163,3 +1168,39 @@ async def test_the_start_hint_follows_the_keymap(app_factory, tmp_path: Path) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "s search" in chronicle(app)
+
+
+async def test_a_chain_of_single_places_is_passed_in_one_key(app_factory) -> None:
+    # Damascus governorate > district > sub-district > city: one place each.
+    app = app_factory(at=D("2017-06-01"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")  # into the province
+        await pilot.pause()
+        assert app.miller.highlighted.id == "SY01"
+        # The preview already shows what is at the end of the chain: the city's neighbourhoods.
+        assert any("A'arnous" in r for r in rows(app.miller.preview))
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.miller.parent_id == "C1001"
+        assert [r.id for r in app.miller.current.regions][:1] and all(
+            r.level == "neighbourhood" for r in app.miller.current.regions
+        )
+        assert breadcrumb(app).startswith("Damascus Province > Damascus > Damascus > Damascus > Damascus >")
+        await pilot.press("h")  # and back out in one key too
+        await pilot.pause()
+        assert app.miller.parent_id == "FL-DAMASCUS-PROVINCE"
+        assert app.miller.highlighted.id == "SY01"
+
+
+async def test_the_detail_pane_says_where_a_status_comes_from(app_factory) -> None:
+    app = app_factory(at=D("2017-06-01"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await jump(pilot, "C2416")  # Yabroud: an area claim
+        shown = "\n".join(screen_lines(app))
+        assert "from an area claim on Yabroud (SY0305)" in shown
+        assert "since 2016-01-01 (the start of the data)" in shown
+        await jump(pilot, "C2383")  # Helleh: nothing recorded
+        shown = "\n".join(screen_lines(app))
+        assert "○ Not recorded on this date" in shown
+        assert "no source says who held it" in shown
+        assert row_of(app.miller.current, "Helleh").lstrip().startswith("○")

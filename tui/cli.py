@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any, NoReturn
 
 from store.dates import DateError, PartialDate, parse_partial
+from store.model import LEVELS
 from store.text import safe_message, shown
 
 from .encoding import safe_stream
@@ -113,6 +114,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("place", metavar="PLACE")
     p.add_argument("--json", action="store_true", help="print JSON (see README)")
 
+    p = command("import", "add data from other formats to the database (one transaction per file)")
+    kinds = p.add_subparsers(dest="import_kind", metavar="KIND", parser_class=_Parser, required=True)
+    b = kinds.add_parser(
+        "boundaries",
+        parents=[common],
+        help="admin units from a GeoJSON FeatureCollection (COD-AB by default)",
+        description="Attach admin units (points, polygons, multipolygons) to the database's places by P-code "
+                    "and create the missing ones under their parents. COD-AB property names work without "
+                    "options. Nothing is written if any feature cannot be used; running it again changes nothing.",
+    )
+    b.add_argument("file", metavar="FILE.geojson")
+    b.add_argument("--level", metavar="LEVEL", help="level of every feature: " + ", ".join(LEVELS))
+    b.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
+    b.add_argument("--code-field", metavar="NAME", help="property holding the P-code (default: COD-AB's)")
+    b.add_argument("--name-field", metavar="NAME", help="property holding the English name")
+    b.add_argument("--name-ar-field", metavar="NAME", help="property holding the Arabic name")
+    b.add_argument("--parent-field", metavar="NAME", help="property holding the parent's P-code")
+    b.add_argument("--source", metavar="ID", help="id of the database's source record for the gazetteer; "
+                                                  "every place the import creates or attaches to cites it")
+
     command("validate", "check the database: references, overlapping or inverted periods, sources")
     p = command("where", "print the path of the database that would be used")
     return parser
@@ -193,6 +214,9 @@ def run(args: argparse.Namespace) -> int:
         out_stream.write(shown(path, 4096) + "\n")
         out_stream.flush()
         return EXIT_OK
+
+    if args.command == "import":
+        return cmd_import(path, args)
 
     from store import Store
 
@@ -365,6 +389,31 @@ def cmd_history(store: Any, args: argparse.Namespace, day: date, out: Any) -> in
             EXIT_FAIL,
         )
     out.history(store, region, periods)
+    return EXIT_OK
+
+
+def cmd_import(path: Any, args: argparse.Namespace) -> int:
+    """``import boundaries``: one atomic write, or nothing (see store.gazetteer)."""
+    from store import StoreError
+    from store.gazetteer import FieldNames, ImportProblem, import_boundaries, summary
+
+    if args.level is not None and args.level not in LEVELS:
+        raise CliError(f"--level: unknown level '{shown(args.level)}'; use one of: {', '.join(LEVELS)}", EXIT_USAGE)
+    fields = FieldNames(args.code_field, args.name_field, args.name_ar_field, args.parent_field)
+    try:
+        result = import_boundaries(
+            path, args.file, level=args.level, fields=fields, source=args.source, dry_run=args.dry_run
+        )
+    except ImportProblem as exc:
+        for problem in exc.problems:
+            say(f"{shown(args.file, 200)}: {problem}")
+        raise CliError(str(exc)) from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    out = safe_stream(sys.stdout)
+    for line in summary(result, args.dry_run):
+        out.write(safe_message(line) + "\n")
+    out.flush()
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ stream and rewrites only what the encoding cannot carry:
 
 * glyphs and typographic marks become ASCII look-alikes, one character for
   one, so columns stay aligned and the legend still matches the rows
-  (■ ``#``, ▲ ``^``, ◆ ``*``, ● ``o``, ✚ ``+``, ◧ ``%``, · ``.``);
+  (■ ``#``, ▲ ``^``, ◆ ``*``, ● ``o``, ✚ ``+``, ◧ ``%``, ○ ``?`` for not recorded);
 * Arabic is transliterated letter by letter (الضمير -> ``aldmyr``), always
   beside the Latin name it accompanies;
 * accented Latin letters lose their accents (Dumaïr -> ``Dumair``);
@@ -31,6 +31,7 @@ GLYPHS = {
     "✚": "+",
     "◧": "%",
     "·": ".",
+    "○": "?",
     "×": "x",
     "⊗": "@",
     "≈": "~",

@@ -11,18 +11,28 @@ from typing import Any
 
 from rich.text import Text
 
-from store.model import BLOCS, MIXED_GLYPH, STATUS_MARKS, UNKNOWN_GLYPH, Breakdown, Change, Control
+from store.model import (
+    BLOCS,
+    MIXED_GLYPH,
+    NOT_RECORDED,
+    NOT_RECORDED_GLYPH,
+    NOT_RECORDED_LABEL,
+    STATUS_MARKS,
+    Breakdown,
+    Change,
+    Control,
+)
 
 # Dark backgrounds take the Okabe-Ito colours as they are; light ones need
 # darker variants so yellow and grey stay legible.
-DARK_PALETTE = {b.id: b.colour for b in BLOCS.values()} | {"unknown": "#6C6C6C", "mixed": "#B0B0B0"}
+DARK_PALETTE = {b.id: b.colour for b in BLOCS.values()} | {NOT_RECORDED: "#8A8A8A", "mixed": "#B0B0B0"}
 LIGHT_PALETTE = {
     "government": "#B34700",
     "opposition": "#007A5A",
     "jihadist": "#505050",
     "kurdish": "#8A7C00",
     "other": "#1F78B4",
-    "unknown": "#8C8C8C",
+    NOT_RECORDED: "#7A7A7A",
     "mixed": "#5A5A5A",
 }
 
@@ -34,14 +44,14 @@ def palette(dark: bool = True) -> dict[str, str]:
 def bloc_glyph(bloc: str | None) -> str:
     if bloc in BLOCS:
         return BLOCS[bloc].glyph
-    return MIXED_GLYPH if bloc == "mixed" else UNKNOWN_GLYPH
+    return MIXED_GLYPH if bloc == "mixed" else NOT_RECORDED_GLYPH
 
 
 def control_key(control: Control) -> str:
-    """'government', 'opposition', ..., 'mixed' or 'unknown'."""
+    """'government', 'opposition', ..., 'mixed' or NOT_RECORDED."""
     if control.faction is not None:
         return control.faction.bloc_key
-    return "mixed" if control.status == "mixed" else "unknown"
+    return "mixed" if control.status == "mixed" else NOT_RECORDED
 
 
 def control_glyph(control: Control, colours: dict[str, str]) -> Text:
@@ -50,19 +60,28 @@ def control_glyph(control: Control, colours: dict[str, str]) -> Text:
 
 
 def status_text(control: Control) -> str:
-    if control.status == "unknown":
-        return "no data"
+    if control.status == NOT_RECORDED:
+        return NOT_RECORDED_LABEL
     mark = STATUS_MARKS.get(control.status, "")
     return f"{control.status} {mark}".strip()
 
 
 def spread(counts: Sequence[tuple[str, int]], cells: int) -> list[str]:
-    """Share ``cells`` among keys by count (largest remainder), in order."""
+    """Share ``cells`` among keys by count (largest remainder), in order.
+
+    Every key that counts something gets at least one cell while there are
+    cells enough, so a bloc holding a few places is never drawn away.
+    """
     total = sum(n for _, n in counts)
     if total == 0 or cells <= 0:
         return []
     exact = [(key, n * cells / total) for key, n in counts]
-    base = [(key, int(x)) for key, x in exact]
+    held = sum(1 for _, n in counts if n > 0)
+    floor = 1 if held <= cells else 0
+    base = [(key, max(int(x), floor if n > 0 else 0)) for (key, x), (_, n) in zip(exact, counts)]
+    while sum(n for _, n in base) > cells:  # the floors borrowed cells: return them from the largest
+        index = max(range(len(base)), key=lambda i: base[i][1])
+        base[index] = (base[index][0], base[index][1] - 1)
     left = cells - sum(n for _, n in base)
     order = sorted(range(len(exact)), key=lambda i: exact[i][1] - base[i][1], reverse=True)
     extra = [0] * len(exact)
@@ -131,8 +150,37 @@ def describe_changes(store: Any, changes: Iterable[Change]) -> list[str]:
 
 def _holder(store: Any, period: Any) -> str:
     if period is None:
-        return "no data"
+        return NOT_RECORDED_LABEL
     faction = store.factions.get(period.faction)
     name = faction.name if faction else period.faction
     return name if period.status == "held" else f"{name} ({period.status})"
 
+
+
+def since_until(store: Any, control: Control, period: Any) -> str:
+    """'since 2016-01-01 (the start of the data), until 2018-04-19' for a place's own situation.
+
+    The situation's first day (adjacent records of the same holder count as
+    one); a start on the data's first day says so, because it means "as far
+    back as the data goes", not "a change on that day"; a date known only
+    to the month or year says so.
+    """
+    since = control.since or period.start
+    if since == period.start and period.from_precision != "day":
+        text = f"since {period.since_text} (known to the {period.from_precision})"
+    else:
+        text = f"since {since.isoformat()}"
+    if since == store.span[0]:
+        text += " (the start of the data)"
+    until = control.until if control.since else period.end
+    return text + (f", until {until.isoformat()}" if until else ", still so at the end of the data")
+
+
+def location_text(region: Any) -> str | None:
+    """'at 33.9589 N, 36.6589 E (gazetteer point)', or None without coordinates."""
+    if region.lat is None or region.lon is None:
+        return None
+    north = f"{abs(region.lat):.4f} {'N' if region.lat >= 0 else 'S'}"
+    east = f"{abs(region.lon):.4f} {'E' if region.lon >= 0 else 'W'}"
+    note = f" ({region.coord_note})" if region.coord_note else ""
+    return f"at {north}, {east}{note}"

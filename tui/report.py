@@ -16,11 +16,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from store.model import BLOCS, Control, Event, Period, Problem, Region
+from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL, Control, Event, Period, Problem, Region
 from store.text import safe_message
 
 from .encoding import safe_stream
-from .format import bloc_glyph, control_glyph, palette, status_text
+from .format import bloc_glyph, control_glyph, location_text, palette, since_until, status_text
 
 DIM = "dim"
 COLOURS = palette(dark=True)
@@ -62,21 +62,21 @@ class Printer:
         self._heading(region)
         path = " > ".join(r.name for r in store.ancestors(region.id))
         self.line(("  " + path, DIM))
-        who = control.faction.name if control.faction else ("mixed control" if control.status == "mixed" else "no data")
+        who = control.faction.name if control.faction else ("mixed control" if control.status == "mixed" else NOT_RECORDED_LABEL)
         self.line(
             f"As of {control.at.isoformat()}: ",
             control_glyph(control, COLOURS),
             " ",
             (who, "bold"),
-            f" ({status_text(control)})" if control.status not in ("unknown", "mixed") else "",
+            f" ({status_text(control)})" if control.status not in (NOT_RECORDED, "mixed") else "",
         )
         period = control.period
         if period is not None:
             if period.others:
                 self.line("  with: ", ", ".join(_faction_name(store, f) for f in period.others))
-            until = f", until {period.end.isoformat()}" if period.end else ", still so at the end of the data"
-            precision = f" (known to the {period.from_precision})" if period.from_precision != "day" else ""
-            self.line(f"  since {period.since_text}{precision}{until}; confidence {period.confidence}")
+            self.line("  " + since_until(store, control, period) + f"; confidence {period.confidence}")
+            if period.claim:
+                self._claim(store, period.claim)
             if period.note:
                 self._wrapped("  note: ", period.note)
             for label, event_id in (("began with", period.start_event), ("ended with", period.end_event)):
@@ -90,9 +90,26 @@ class Printer:
                 self.line(f"  this picture since {control.since.isoformat()}{until} (derived from places under it)")
             if control.breakdown:
                 self._breakdown(store, control)
-        elif control.status == "unknown":
+        elif control.status == NOT_RECORDED:
             span = store.span
-            self.line(f"  no control period covers this date (data spans {span[0]} to {span[1]})")
+            self.line(
+                f"  nothing recorded: no control period of its own and no area claim covers this date "
+                f"(data spans {span[0]} to {span[1]})"
+            )
+        location = location_text(region)
+        if location:
+            self.line(("  " + location, DIM))
+
+    def _claim(self, store: Any, claim_id: str) -> None:
+        claim = store.claims.get(claim_id)
+        if claim is None:
+            return
+        area = store.regions[claim.region].name if claim.region in store.regions else claim.region
+        text = f"from an area claim on {area} ({claim.region})"
+        if claim.exceptions:
+            names = [store.regions[r].name if r in store.regions else r for r in claim.exceptions]
+            text += ", which leaves out " + ", ".join(names)
+        self._wrapped("  ", text)
 
     def _heading(self, region: Region) -> None:
         parts: list[Any] = [(region.name, "bold")]
@@ -107,12 +124,12 @@ class Printer:
         self.line(f"  {breakdown.total} places under it:")
         for share in breakdown.by_bloc:
             bloc = BLOCS.get(share.key)
-            label = bloc.label if bloc else "no data"
+            label = bloc.label if bloc else NOT_RECORDED_LABEL
             self.line(
                 "    ", (bloc_glyph(share.key), COLOURS.get(share.key)), f" {label:<12} {share.count:>4}  {share.share:>4.0%}"
             )
         factions = ", ".join(
-            f"{_faction_name(store, s.key) if s.key != 'unknown' else 'no data'} {s.count}" for s in breakdown.by_faction
+            f"{_faction_name(store, s.key) if s.key != NOT_RECORDED else NOT_RECORDED_LABEL} {s.count}" for s in breakdown.by_faction
         )
         self._wrapped("    by faction: ", factions)
 
@@ -151,8 +168,8 @@ class Printer:
             elif control.status == "mixed" and control.breakdown:
                 who = "mixed " + " ".join(f"{bloc_glyph(s.key)}{s.count}" for s in control.breakdown.by_bloc)
             else:
-                who = "no data"
-            status = f" {status_text(control)}" if control.status not in ("held", "mixed", "unknown") else ""
+                who = NOT_RECORDED_LABEL
+            status = f" {status_text(control)}" if control.status not in ("held", "mixed", NOT_RECORDED) else ""
             level_note = f" ({region.level})" if store.has_children(region.id) else ""
             self.line(
                 _indent(level),
@@ -203,7 +220,7 @@ class Printer:
         self._heading(region)
         for period in periods:
             faction = store.factions.get(period.faction)
-            key = faction.bloc_key if faction else "unknown"
+            key = faction.bloc_key if faction else NOT_RECORDED
             glyph, colour = bloc_glyph(key), COLOURS.get(key)
             end = period.end.isoformat() if period.end else "…"
             self.line(
@@ -215,6 +232,10 @@ class Printer:
             )
             if period.others:
                 self.line(" " * 28, "with ", ", ".join(_faction_name(store, f) for f in period.others))
+            if period.claim:
+                claim = store.claims.get(period.claim)
+                area = store.regions[claim.region].name if claim and claim.region in store.regions else period.claim
+                self.line(" " * 28, f"from an area claim on {area}")
             if period.start_event and period.start_event in store.events:
                 event = store.events[period.start_event]
                 self._wrapped(" " * 28 + "began with: ", f"{event.date_text} {event.title}", indent=28)
@@ -226,7 +247,7 @@ class Printer:
     def problems(self, store: Any, problems: list[Problem]) -> None:
         counts = (
             f"{len(store.regions)} regions, {len(store.factions)} factions, {len(store.periods)} periods, "
-            f"{len(store.events)} events, {len(store.sources)} sources"
+            f"{len(store.events)} events, {len(store.claims)} area claims, {len(store.sources)} sources"
         )
         if not problems:
             self.line(("OK", "green"), f": {store.path}: no problems in {counts}")

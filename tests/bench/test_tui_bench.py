@@ -503,3 +503,53 @@ def test_cpu_per_key(big: BigFiles, report: Report) -> None:
                        base=base, ours=ours, runs=group.presses, note=note)
             assert states >= 2, f"{group.label} on the {label}: the presses changed nothing"
         assert base_states >= 2, f"{group.label}: the baseline's presses changed nothing"
+
+
+# --- (d) the bundled data before and after the gazetteer (issue 8) ---------------------------------
+
+BEFORE_GAZETTEER = Path(__file__).with_name("damascus-before-issue-8.json")  # the 77-place data set
+
+
+def test_bundled_first_paint_before_and_after_the_gazetteer(report: Report) -> None:
+    """Issue 8 took the bundled data from 77 places to every COD-AB place with
+    outlines: it must stay under about 2 MB and must not make the first paint
+    slower. Both data sets are timed in the same run, alternating."""
+    sizes = {"before": BEFORE_GAZETTEER.stat().st_size, "after": bundled_path().stat().st_size}
+    opens: dict[str, list[float]] = {"before": [], "after": []}
+    paints: dict[str, list[Paint]] = {"before": [], "after": []}
+
+    async def one(kind: str) -> Paint:
+        gc.collect()
+        start = time.perf_counter()
+        store = Store.open(BEFORE_GAZETTEER if kind == "before" else bundled_path())
+        opens[kind].append(time.perf_counter() - start)
+        try:
+            result = await paint(make_app(store, use_keymap_file=False))
+        finally:
+            store.close()
+        assert f"as of {store.span[1].isoformat()}" in result.text
+        return result
+
+    async def main() -> None:
+        await one("before")  # warm-up, untimed
+        opens["before"].clear()
+        for index in range(RUNS):
+            for kind in (("before", "after") if index % 2 == 0 else ("after", "before")):
+                paints[kind].append(await one(kind))
+
+    asyncio.run(main())
+    first = {k: median([p.first for p in v]) for k, v in paints.items()}
+    drawn = {k: median([p.last for p in v]) for k, v in paints.items()}
+    baseline = "the 77-place bundled data of issue 7"
+    report.add("d", "bundled file size, with every COD-AB place", baseline=baseline, kind="bytes",
+               base=sizes["before"], ours=sizes["after"], runs=1, note="must stay under about 2 MB")
+    report.add("d", "Store.open, bundled data", baseline=baseline,
+               base=median(opens["before"]), ours=median(opens["after"]), runs=RUNS)
+    report.add("d", "first frame, headless: bundled data", baseline=baseline,
+               base=first["before"], ours=first["after"], runs=RUNS,
+               note="the same harness as above, the two data sets alternating")
+    report.add("d", "start-up drawn, headless: bundled data", baseline=baseline,
+               base=drawn["before"], ours=drawn["after"], runs=RUNS)
+    assert sizes["after"] < 2_000_000
+    # Not slower: within the noise of a shared machine (the frame is the same layout either way).
+    assert first["after"] <= first["before"] * 1.25, (first, drawn)

@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from store import Control, Region, Store
-from store.model import BLOCS
+from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
-from ..format import bloc_glyph, citations, control_glyph, palette, status_text
+from ..format import bloc_glyph, citations, control_glyph, palette, since_until, status_text
 from .timeline import ControlChart, TimelineStrip
 
 LABEL = "bold"
@@ -155,14 +155,15 @@ class DetailPane(VerticalScroll):
         elif control.status == "mixed":
             text.append("Mixed control", style="bold")
         else:
-            text.append("No data for this date", style="bold")
-        if control.status not in ("unknown", "mixed"):
+            text.append("Not recorded on this date", style="bold")
+        if control.status not in (NOT_RECORDED, "mixed"):
             text.append(f"  {status_text(control)}")
         period = control.period
         if period is not None:
-            since = period.since_text + (" (day not known)" if period.from_precision != "day" else "")
-            text.append(f"\nsince {since}")
-            text.append(f"  until {period.end.isoformat()}" if period.end else "  (still so at the data's end)")
+            text.append("\n" + since_until(self.store, control, period))
+            if period.claim:
+                text.append("\n")
+                text.append_text(self._claim(period.claim))
             text.append(f"\nconfidence {period.confidence}", style=_confidence_style(period.confidence))
             if period.others:
                 text.append("\nwith ")
@@ -181,6 +182,24 @@ class DetailPane(VerticalScroll):
                 text.append(period.note, style="italic")
         elif control.derived and control.since:
             text.append(f"\nthis picture since {control.since.isoformat()}", style=DIM)
+        elif control.status == NOT_RECORDED and not control.derived:
+            text.append("\nNo period of its own and no area claim covers this date: no source says who held it.", style=DIM)
+        return text
+
+    def _claim(self, claim_id: str) -> Text:
+        """'from an area claim on Yabroud (SY0305)': where a place's status comes from."""
+        claim = self.store.claims.get(claim_id)
+        text = Text("from an area claim on ", style=DIM)
+        if claim is None:
+            text.append(claim_id)
+            return text
+        area = self.store.regions.get(claim.region)
+        text.append(area.name if area else claim.region, style="bold")
+        text.append(f" ({claim.region})", style=DIM)
+        if claim.exceptions:
+            names = [self.store.regions[r].name if r in self.store.regions else r for r in claim.exceptions]
+            text.append(", which leaves out ", style=DIM)
+            text.append(", ".join(names))
         return text
 
     def _history(self, region_id: str, day: date) -> Text:
@@ -188,11 +207,13 @@ class DetailPane(VerticalScroll):
         for period in self.store.history(region_id):
             current = period.covers(day)
             faction = self.store.factions.get(period.faction)
-            key = faction.bloc_key if faction else "unknown"
+            key = faction.bloc_key if faction else NOT_RECORDED
             end = period.end.isoformat() if period.end else "…"
             line = Text("▶ " if current else "  ", style="bold")
             line.append(f"{period.since_text} → {end}", style="bold" if current else "")
             line.append(f" · {period.status} · {period.confidence}", style=DIM)
+            if period.claim:
+                line.append(" · claim", style=DIM)
             line.append("\n    ")
             line.append(bloc_glyph(key), style=self.colours.get(key, ""))
             line.append(" ")
@@ -209,16 +230,16 @@ class DetailPane(VerticalScroll):
             bloc = BLOCS.get(share.key)
             text.append("\n")
             text.append(bloc_glyph(share.key), style=self.colours.get(share.key, ""))
-            text.append(f" {(bloc.label if bloc else 'No data'):<12}{share.count:>4} {share.share:>5.0%}")
+            text.append(f" {(bloc.label if bloc else 'Not recorded'):<12}{share.count:>4} {share.share:>5.0%}")
         text.append("\n")
         text.append("By faction", style=LABEL)
         for share in breakdown.by_faction:
             faction = self.store.factions.get(share.key)
-            key = faction.bloc_key if faction else "unknown"
+            key = faction.bloc_key if faction else NOT_RECORDED
             text.append("\n")
             text.append(bloc_glyph(key), style=self.colours.get(key, ""))
             text.append(f" {share.count:>4}  ")
-            text.append(faction.name if faction else "no data")
+            text.append(faction.name if faction else NOT_RECORDED_LABEL)
         return text
 
     def _sources(self, control: Control) -> Text:

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Select, Static
 
 from store import Event, Store
-from store.model import EVENT_TYPES
+from store.model import EVENT_TYPES, NOT_RECORDED
 
 from ..format import bloc_glyph, citations, palette
 from .rowlist import RowList
@@ -197,7 +197,7 @@ class EventsPane(Vertical):
         actors = [(self.store.factions.get(a.faction), a) for a in event.actors]
         for faction, actor in actors:
             text.append("\n")
-            key = faction.bloc_key if faction else "unknown"
+            key = faction.bloc_key if faction else NOT_RECORDED
             text.append(bloc_glyph(key), style=self.colours.get(key, ""))
             text.append(" ")
             text.append(faction.name if faction else actor.faction)

@@ -100,8 +100,12 @@ class MillerColumns(Horizontal):
             self.notify(f"{region.name} has no places under it", timeout=2, markup=False)
             return
         self._cursor_memory[self.parent_id] = region.id
-        self.path.append(region.id)
-        self._show_level(region.id)
+        # A chain of single places (Damascus > Damascus > Damascus) is passed
+        # in one step: the column shows the places at its end, the
+        # breadcrumb every level.
+        chain = [region.id, *(r.id for r in self.store.single_child_chain(region.id))]
+        self.path.extend(chain)
+        self._show_level(chain[-1])
 
     def action_ascend(self) -> None:
         if not self.path:
@@ -109,6 +113,9 @@ class MillerColumns(Horizontal):
             self.notify("Already at the top", timeout=2, markup=False)
             return
         came_from = self.path.pop()
+        # Back out of a single-child chain in one step too.
+        while self.path and self.store.single_child_chain(self.path[-1]):
+            came_from = self.path.pop()
         self._show_level(self.parent_id, select=came_from)
 
     def jump_to(self, region_id: str) -> None:
@@ -138,7 +145,9 @@ class MillerColumns(Horizontal):
         region = self.current.highlighted
         if region is None:
             return
-        self.preview.show(self.store.children(region.id), 0, region.name)
+        chain = self.store.single_child_chain(region.id)
+        end = chain[-1] if chain else region
+        self.preview.show(self.store.children(end.id), 0, end.name)
         self.post_message(self.PlaceHighlighted(region))
 
     def on_row_list_selected(self, message: RowList.Selected) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from rich.text import Text
 
 from store import Control, Region, Store
-from store.model import STATUS_MARKS
+from store.model import NOT_RECORDED, STATUS_MARKS
 
 from ..format import breakdown_bar, control_glyph, palette
 from .rowlist import RowList
@@ -85,7 +85,7 @@ class PlaceColumn(RowList):
         cells = BAR_CELLS if width >= 26 else 4 if width >= 19 else 0
         if has_children and control.breakdown is not None and cells:
             bar = breakdown_bar(control.breakdown, cells, self.colours)
-        mark = STATUS_MARKS.get(control.status, "") if control.status not in ("unknown", "mixed") else ""
+        mark = STATUS_MARKS.get(control.status, "") if control.status not in (NOT_RECORDED, "mixed") else ""
         mark = f" {mark}" if mark else ""
         arrow = " ›" if has_children else ""
         name_width = max(1, width - 3 - len(mark) - len(arrow) - (bar.cell_len + 1 if bar else 0) - 1)

@@ -13,19 +13,19 @@ from rich.text import Text
 from textual.widget import Widget
 
 from store import Store
-from store.model import BLOCS
+from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
 from ..format import bloc_glyph, control_key, palette
 
 # Bottom to top in the chart; the fill pattern tells blocs apart without colour.
-STACK_ORDER = ("government", "other", "kurdish", "jihadist", "opposition", "unknown")
+STACK_ORDER = ("government", "other", "kurdish", "jihadist", "opposition", NOT_RECORDED)
 FILLS = {
     "government": "█",
     "opposition": "▓",
     "jihadist": "▒",
     "kurdish": "░",
     "other": "▚",
-    "unknown": " ",
+    NOT_RECORDED: "·",  # visible, and light: nothing is known there
 }
 
 
@@ -183,8 +183,8 @@ class ControlChart(_OverTime):
         present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
         entries = [Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}", style="dim")]
         for bloc in present:
-            entry = Text(FILLS[bloc] if bloc != "unknown" else "·", style=self.colours.get(bloc, ""))
-            entry.append(" " + (BLOCS[bloc].label if bloc in BLOCS else "no data"))
+            entry = Text(FILLS[bloc], style=self.colours.get(bloc, ""))
+            entry.append(" " + (BLOCS[bloc].label if bloc in BLOCS else NOT_RECORDED_LABEL))
             entries.append(entry)
         legend = _flow(entries, width)
         rows = max(2, self.size.height - 2 - len(legend))  # less the marker and year lines
@@ -194,7 +194,7 @@ class ControlChart(_OverTime):
             line = Text()
             for i, share in enumerate(shares):
                 cumulative = 0.0
-                key = "unknown"
+                key = NOT_RECORDED
                 for bloc in STACK_ORDER:
                     cumulative += share.get(bloc, 0.0)
                     if level <= cumulative + 1e-9:
@@ -202,7 +202,7 @@ class ControlChart(_OverTime):
                         break
                 style = self.colours.get(key, "")
                 if i == marker:
-                    style = f"{style} reverse".strip() if key != "unknown" else "reverse"
+                    style = f"{style} reverse".strip() if key != NOT_RECORDED else "reverse"
                 line.append(FILLS.get(key, " "), style=style)
             lines.append(line)
         lines.append(axis(days, None))
