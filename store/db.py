@@ -915,21 +915,7 @@ class Store:
 
         for period in self.periods.values():
             pid = period.id
-            if period.region not in self.regions:
-                add("periods", pid, f"region '{period.region}' does not exist")
-            for fid in (period.faction, *period.others):
-                if fid not in self.factions:
-                    add("periods", pid, f"unknown faction '{fid}'")
-            if period.status not in STATUSES:
-                add("periods", pid, f"unknown status '{period.status}' (expected one of {', '.join(STATUSES)})")
-            if period.end is not None and period.end < period.start:
-                add("periods", pid, f"ends ({period.end}) before it starts ({period.start})")
-            for label, day in (("from", period.start), ("to", period.end)):
-                if day is not None and not _sane(day):
-                    add("periods", pid, f"'{label}' {day} is outside {EARLIEST.year}-{LATEST.year}")
-            if period.confidence not in CONFIDENCES:
-                add("periods", pid, f"unknown confidence '{period.confidence}'")
-            self._check_sources(problems, "periods", pid, period.sources)
+            self._check_holding(add, problems, "periods", period)
             for eid in (period.start_event, period.end_event):
                 if eid and eid not in self.events:
                     add("periods", pid, f"event '{eid}' does not exist")
@@ -942,7 +928,6 @@ class Store:
                         f"says its start {period.start} is known to the day, but its event "
                         f"{event.id} is dated only to the {event.precision} ({event.date})",
                     )
-            self._check_source_dates(problems, "periods", pid, period.sources, period.start, "the change it records")
         self._validate_claims(add, problems)
         for rid, plist in self._periods.items():
             for earlier, later in zip(plist, plist[1:]):
@@ -988,20 +973,7 @@ class Store:
         by_region: dict[str, list[Claim]] = defaultdict(list)
         for claim in self.claims.values():
             cid = claim.id
-            if claim.region not in self.regions:
-                add("claims", cid, f"region '{claim.region}' does not exist")
-            for fid in (claim.faction, *claim.others):
-                if fid not in self.factions:
-                    add("claims", cid, f"unknown faction '{fid}'")
-            if claim.status not in STATUSES:
-                add("claims", cid, f"unknown status '{claim.status}' (expected one of {', '.join(STATUSES)})")
-            if claim.end is not None and claim.end < claim.start:
-                add("claims", cid, f"ends ({claim.end}) before it starts ({claim.start})")
-            for label, day in (("from", claim.start), ("to", claim.end)):
-                if day is not None and not _sane(day):
-                    add("claims", cid, f"'{label}' {day} is outside {EARLIEST.year}-{LATEST.year}")
-            if claim.confidence not in CONFIDENCES:
-                add("claims", cid, f"unknown confidence '{claim.confidence}'")
+            self._check_holding(add, problems, "claims", claim)
             if claim.start_event and claim.start_event not in self.events:
                 add("claims", cid, f"event '{claim.start_event}' does not exist")
             under = self.descendants(claim.region) if claim.region in self.regions else frozenset()
@@ -1010,14 +982,33 @@ class Store:
                     add("claims", cid, f"excepted place '{exception}' does not exist")
                 elif exception == claim.region or exception not in under:
                     add("claims", cid, f"excepted place '{exception}' is not under {claim.region}")
-            self._check_sources(problems, "claims", cid, claim.sources)
-            self._check_source_dates(problems, "claims", cid, claim.sources, claim.start, "the change it records")
             by_region[claim.region].append(claim)
         for rid, claims in by_region.items():
             claims.sort(key=lambda c: (c.start, c.id))
             for earlier, later in zip(claims, claims[1:]):
                 if earlier.end is None or earlier.end >= later.start:
                     add("claims", later.id, f"overlaps {earlier.id} on region {rid}; say which holds, or end the first")
+
+    def _check_holding(self, add: Any, problems: list[Problem], table: str, record: Period | Claim) -> None:
+        """What periods and claims share: a region, factions, a status, sane
+        dates in order, a confidence, and sources that came after the change."""
+        rid = record.id
+        if record.region not in self.regions:
+            add(table, rid, f"region '{record.region}' does not exist")
+        for fid in (record.faction, *record.others):
+            if fid not in self.factions:
+                add(table, rid, f"unknown faction '{fid}'")
+        if record.status not in STATUSES:
+            add(table, rid, f"unknown status '{record.status}' (expected one of {', '.join(STATUSES)})")
+        if record.end is not None and record.end < record.start:
+            add(table, rid, f"ends ({record.end}) before it starts ({record.start})")
+        for label, day in (("from", record.start), ("to", record.end)):
+            if day is not None and not _sane(day):
+                add(table, rid, f"'{label}' {day} is outside {EARLIEST.year}-{LATEST.year}")
+        if record.confidence not in CONFIDENCES:
+            add(table, rid, f"unknown confidence '{record.confidence}'")
+        self._check_sources(problems, table, rid, record.sources)
+        self._check_source_dates(problems, table, rid, record.sources, record.start, "the change it records")
 
     def _check_source_dates(
         self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...], day: date, what: str
