@@ -303,12 +303,15 @@ class Store:
 
     def _periods_from_claims(self, own: Mapping[str, list[Period]]) -> dict[str, list[Period]]:
         """Periods for every place without children or periods of its own,
-        from the claims on its ancestors: on each day the nearest claim that
-        covers the day and does not except the place (or an ancestor of it) wins."""
-        by_region: dict[str, list[Claim]] = defaultdict(list)
+        from the claims on its ancestors (see :func:`_claim_timeline` for
+        which claim wins on a day). A claim does not reach beneath a place
+        that has periods of its own: that place's record is the more
+        specific one, and what is under it is covered only by claims on it
+        or below it. An excepted region leaves out everything under it."""
+        by_region: dict[str, list[tuple[Claim, frozenset[str]]]] = defaultdict(list)
         for claim in self.claims.values():
             if claim.region in self.regions and (claim.end is None or claim.start <= claim.end):
-                by_region[claim.region].append(claim)
+                by_region[claim.region].append((claim, frozenset(claim.exceptions)))
         out: dict[str, list[Period]] = {}
         for rid in self.regions:
             if rid in own or self._children.get(rid):
@@ -316,13 +319,16 @@ class Store:
             line = [r.id for r in reversed(self.ancestors(rid))]  # the place, then up to the root
             candidates: list[tuple[int, Claim]] = []
             for distance, aid in enumerate(line):
-                for claim in by_region.get(aid, ()):
-                    # Excepting a region excepts everything under it, down to this place.
-                    if not any(e in line[:distance + 1] for e in claim.exceptions):
+                for claim, excepted in by_region.get(aid, ()):
+                    if not excepted or excepted.isdisjoint(line[: distance + 1]):
                         candidates.append((distance, claim))
+                if distance and aid in own:
+                    break  # nothing above a place with its own periods speaks for what is under it
             if candidates:
-                out[rid] = _claim_timeline(rid, candidates)
-        return {rid: plist for rid, plist in out.items() if plist}
+                periods = _claim_timeline(rid, candidates)
+                if periods:
+                    out[rid] = periods
+        return out
 
     # --- meta -------------------------------------------------------------------
 
@@ -351,6 +357,7 @@ class Store:
             # step of the explorer meaningless.
             days = [p.start for p in self.periods.values()] + [e.first for e in self.events.values()]
             days += [p.end for p in self.periods.values() if p.end]
+            days += [c.start for c in self.claims.values()] + [c.end for c in self.claims.values() if c.end]
             days += [e.last for e in self.events.values()]
             days = [d for d in days if EARLIEST <= d <= LATEST]
             if not days:
@@ -848,6 +855,7 @@ class Store:
         """Every integrity problem, each naming its record."""
         problems = list(self._problems)
         add = lambda table, rid, msg: problems.append(Problem(table, rid, msg))  # noqa: E731
+        self._published: dict[str, date] = {}  # each source's last possible day of publication
 
         if "schema_version" not in self.meta:
             add("meta", "-", "no schema_version")
@@ -909,7 +917,7 @@ class Store:
                 add("sources", source.id, "needs a publication and a title")
             if source.date:
                 try:
-                    parse_partial(source.date)
+                    self._published[source.id] = parse_partial(source.date).last
                 except ValueError:
                     add("sources", source.id, f"date '{source.date}' is not YYYY, YYYY-MM or YYYY-MM-DD")
 
@@ -919,15 +927,6 @@ class Store:
             for eid in (period.start_event, period.end_event):
                 if eid and eid not in self.events:
                     add("periods", pid, f"event '{eid}' does not exist")
-            if period.from_precision == "day" and period.start_event in self.events:
-                event = self.events[period.start_event]
-                if event.precision in ("month", "year") and period.start == event.first:
-                    add(
-                        "periods",
-                        pid,
-                        f"says its start {period.start} is known to the day, but its event "
-                        f"{event.id} is dated only to the {event.precision} ({event.date})",
-                    )
         self._validate_claims(add, problems)
         for rid, plist in self._periods.items():
             for earlier, later in zip(plist, plist[1:]):
@@ -983,6 +982,10 @@ class Store:
                 elif exception == claim.region or exception not in under:
                     add("claims", cid, f"excepted place '{exception}' is not under {claim.region}")
             by_region[claim.region].append(claim)
+        covering = {p.claim for plist in self._claim_periods.values() for p in plist}
+        for claim in self.claims.values():
+            if claim.region in self.regions and claim.id not in covering:
+                add("claims", claim.id, "covers no place: every place under it has periods of its own or is excepted")
         for rid, claims in by_region.items():
             claims.sort(key=lambda c: (c.start, c.id))
             for earlier, later in zip(claims, claims[1:]):
@@ -1009,6 +1012,14 @@ class Store:
             add(table, rid, f"unknown confidence '{record.confidence}'")
         self._check_sources(problems, table, rid, record.sources)
         self._check_source_dates(problems, table, rid, record.sources, record.start, "the change it records")
+        event = self.events.get(record.start_event) if record.start_event else None
+        if event and record.from_precision == "day" and event.precision in ("month", "year") and record.start == event.first:
+            add(
+                table,
+                rid,
+                f"says its start {record.start} is known to the day, but its event "
+                f"{event.id} is dated only to the {event.precision} ({event.date})",
+            )
 
     def _check_source_dates(
         self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...], day: date, what: str
@@ -1019,16 +1030,10 @@ class Store:
         if table != "events" and day <= self.span[0]:
             return
         for sid in sources:
-            source = self.sources.get(sid)
-            if source is None or not source.date:
-                continue
-            try:
-                published = parse_partial(source.date)
-            except ValueError:
-                continue  # reported once, with the source
-            if published.last < day:
+            last = self._published.get(sid)
+            if last is not None and last < day:
                 problems.append(
-                    Problem(table, rid, f"cites {sid}, published {source.date}, before {what} ({day})")
+                    Problem(table, rid, f"cites {sid}, published {self.sources[sid].date}, before {what} ({day})")
                 )
 
     def _check_sources(self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...]) -> None:
@@ -1134,15 +1139,22 @@ def _in_cycles(parents: dict[str, str | None]) -> set[str]:
 
 
 def _claim_timeline(region_id: str, candidates: list[tuple[int, Claim]]) -> list[Period]:
-    """The place's periods from (distance, claim) pairs: for each stretch of
-    days, the nearest claim covering it; adjacent days of one claim are one period."""
+    """The place's periods from (distance, claim) pairs.
+
+    On each day the claim that covers it and was made from the latest date
+    wins: a newer statement about an area replaces an older one, whether
+    the area is larger ("the whole province secure" after "rebels hold this
+    district") or smaller. Between claims from the same date, the one on the
+    nearer region (the smaller area) wins. Adjacent days of one claim make
+    one period; a claim covering a place in two stretches gives ids
+    ``claim@place`` and ``claim@place#2``."""
     bounds = {claim.start for _, claim in candidates}
     bounds |= {day_after(claim.end) for _, claim in candidates if claim.end is not None}
     edges = sorted(bounds)
     periods: list[Period] = []
     for index, start in enumerate(edges):
         covering = [
-            (distance, -claim.start.toordinal(), claim.id, claim)
+            (-claim.start.toordinal(), distance, claim.id, claim)
             for distance, claim in candidates
             if claim.start <= start and (claim.end is None or start <= claim.end)
         ]

@@ -119,6 +119,8 @@ class ImportResult:
 
 
 def _text(value: Any) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code exported from a shapefile as 760101.0 is 760101
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -181,10 +183,12 @@ def read_units(data: Any, fields: FieldNames, level: str | None) -> tuple[list[U
         if not code:
             problems.append(f"feature {number}: no code in its '{shown(code_field, 40)}' property")
             continue
-        if code in first_with:
-            problems.append(f"feature {number}: duplicate code {shown(code, 40)} (also feature {first_with[code]})")
+        if code.upper() in first_with:  # codes are matched whatever their case
+            problems.append(
+                f"feature {number}: duplicate code {shown(code, 40)} (also feature {first_with[code.upper()]})"
+            )
             continue
-        first_with[code] = number
+        first_with[code.upper()] = number
         name_field = fields.name or ("HAY_EN" if "HAY_PCODE" in props else None)
         name = _text(props.get(name_field)) if name_field else _cod_name(props)
         if not name:
@@ -286,9 +290,7 @@ def _attach(
     changed: list[str] = []
 
     def put(name: str, value: Any) -> None:
-        if record.get(name) != value:
-            record[name] = value
-            changed.append(name)
+        _fill(record, name, value, changed)
 
     if source and source not in (record.get("sources") or ()):
         put("sources", [*(record.get("sources") or ()), source])
@@ -330,8 +332,12 @@ def merge(tables: Tables, units: list[Unit], result: ImportResult, source: str |
     regions = _Regions(tables)
     problems: list[str] = []
     in_file = {unit.code.upper() for unit in units}
-    # Parents first: by level, then in file order.
-    order = sorted(units, key=lambda u: (LEVELS.index(u.level) if u.level in LEVELS else len(LEVELS), u.number))
+    depth = _depths_in_file(units, problems)
+    # Parents first: by level, then by depth in the file's own tree, then in file order.
+    order = sorted(
+        (u for u in units if u.number in depth),
+        key=lambda u: (LEVELS.index(u.level) if u.level in LEVELS else len(LEVELS), depth[u.number], u.number),
+    )
     for unit in order:
         _note_ancestors(unit, regions, result, source)
         existing = regions.find(unit.code)
@@ -365,6 +371,36 @@ def merge(tables: Tables, units: list[Unit], result: ImportResult, source: str |
     return problems
 
 
+def _depths_in_file(units: list[Unit], problems: list[str]) -> dict[int, int]:
+    """Each feature's number of ancestors among the file's own features, so
+    parents are placed before their children whatever the file's order.
+    Features whose parents in the file loop back on themselves are reported
+    and left out."""
+    by_code = {u.code.upper(): u for u in units}
+    depth: dict[int, int] = {}
+    for unit in units:
+        chain: list[Unit] = []
+        seen: set[int] = set()
+        current: Unit | None = unit
+        while current is not None and current.number not in depth and current.number not in seen:
+            seen.add(current.number)
+            chain.append(current)
+            current = by_code.get(current.parent.upper()) if current.parent else None
+        if current is not None and current.number in seen:  # a loop
+            problems.append(f"feature {unit.number} ({shown(unit.code, 40)}): its parents in the file form a cycle")
+            continue
+        base = depth[current.number] + 1 if current is not None else 0
+        for offset, member in enumerate(reversed(chain)):
+            depth[member.number] = base + offset
+    return depth
+
+
+def _fill(record: dict[str, Any], name: str, value: Any, changed: list[str]) -> None:
+    if record.get(name) != value:
+        record[name] = value
+        changed.append(name)
+
+
 def _note_ancestors(unit: Unit, regions: _Regions, result: ImportResult, source: str | None) -> None:
     """Ancestors the feature names that the database has: fill the Arabic
     name they lack and cite the gazetteer, as for the features themselves."""
@@ -372,13 +408,11 @@ def _note_ancestors(unit: Unit, regions: _Regions, result: ImportResult, source:
         record = regions.find(code)
         if record is None:
             continue
-        changed = []
+        changed: list[str] = []
         if name_ar and not record.get("name_ar"):
-            record["name_ar"] = name_ar
-            changed.append("name_ar")
+            _fill(record, "name_ar", name_ar, changed)
         if source and source not in (record.get("sources") or ()):
-            record["sources"] = [*(record.get("sources") or ()), source]
-            changed.append("sources")
+            _fill(record, "sources", [*(record.get("sources") or ()), source], changed)
         if changed and record["id"] not in result.created_parents:
             result.updated.setdefault(record["id"], []).extend(changed)
 
@@ -399,7 +433,13 @@ def _parent_for(
     # Not in the database (nor created yet from the file, which goes parents
     # first): make it, and any missing ancestors, from the feature's attributes.
     chain = unit.ancestors
-    if not chain or chain[0][0].upper() != unit.parent.upper() or unit.parent.upper() in in_file:
+    if unit.parent.upper() in in_file:
+        problems.append(
+            f"feature {unit.number} ({shown(unit.code, 40)}): its parent {shown(unit.parent, 40)} is in the file "
+            "but could not be imported (see its own problem)"
+        )
+        return False
+    if not chain or chain[0][0].upper() != unit.parent.upper():
         problems.append(
             f"feature {unit.number} ({shown(unit.code, 40)}): unknown parent {shown(unit.parent, 40)}"
             " (neither in the database nor importable from the file)"
@@ -427,6 +467,19 @@ def _parent_for(
 
 
 # --- the command -------------------------------------------------------------------------
+
+
+def _new_structure_problems(before: Any, after: Any) -> list[str]:
+    """What the merged tables would break that was sound before: regions
+    whose parents loop (a feature naming its own descendant as parent) or
+    point nowhere. Checked on the result, so nothing broken is written."""
+    problems = []
+    for rid in sorted(after._region_cycles - before._region_cycles):
+        problems.append(f"{shown(rid, 40)}: the parents the file gives would form a cycle")
+    dangling = lambda store: {r.id for r in store.regions.values() if r.parent and r.parent not in store.regions}  # noqa: E731
+    for rid in sorted(dangling(after) - dangling(before)):
+        problems.append(f"{shown(rid, 40)}: its parent {shown(after.regions[rid].parent, 40)} would not exist")
+    return problems
 
 
 def load_geojson(path: Path) -> Any:
@@ -478,6 +531,8 @@ def import_boundaries(
             known = ", ".join(shown(s, 40) for s in list(store.sources)[:10])
             raise StoreError(f"--source: no source with id '{shown(source)}' in {where(db_path)} (known: {known})")
         problems += merge(tables, units, result, source)
+        if not problems:
+            problems += _new_structure_problems(store, Store(tables, path=db_path))
         if problems:
             listed = problems[:MAX_LISTED]
             if len(problems) > MAX_LISTED:

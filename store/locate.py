@@ -20,11 +20,9 @@ BUNDLED_PACKAGE = "frontlines_fixtures"  # the repository's fixtures/ folder, as
 # is replaced by the current bundled data (and the program says so); a copy
 # that differs is the user's own and is never touched. When the bundled data
 # changes in a release, add the hash of the one it replaces here.
-EARLIER_RELEASES = frozenset(
-    {
-        "58b5270f548e6e88f0f3ac8e2a95f136a2894501b11edb252c983f2e9af9a07d",  # 77 places (issues 1-7)
-    }
-)
+EARLIER_RELEASES: dict[int, str] = {  # size in bytes -> SHA-256
+    87900: "58b5270f548e6e88f0f3ac8e2a95f136a2894501b11edb252c983f2e9af9a07d",  # 77 places (issues 1-7)
+}
 
 
 def bundled_path() -> Path:
@@ -87,15 +85,14 @@ def refresh_user_copy(target: Path) -> str | None:
     from .storage import WriterLock
 
     try:
-        digest = hashlib.sha256(read_regular(target, limit=64 * 1024 * 1024)).hexdigest()
-    except (OSError, StoreError):
-        return None
-    if digest not in EARLIER_RELEASES:
-        return None
-    lock = WriterLock(target)
-    try:
-        lock.acquire()
+        if target.stat().st_size not in EARLIER_RELEASES:
+            return None  # almost every copy: nothing read
+        lock = WriterLock(target)
+        lock.acquire()  # before reading, so a write by another process cannot slip in between
         try:
+            raw = read_regular(target, limit=max(EARLIER_RELEASES) + 1)
+            if hashlib.sha256(raw).hexdigest() != EARLIER_RELEASES.get(len(raw)):
+                return None
             atomic_write(target, read_regular(bundled_path()))
         finally:
             lock.release()

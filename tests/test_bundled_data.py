@@ -306,7 +306,12 @@ TIMELINE = [
     ("C2309", "2016-05-18", "opposition"),  # Deir al-Asafir (Maliha sub-district)
     ("C2309", "2016-05-19", "saa"),
     ("C2308", "2016-01-01", "saa"),  # Maliha town, taken in 2014
-    ("C2355", "2018-03-02", "jaysh-al-islam"),  # Nashabiyeh
+    ("C2314", "2018-03-17", "faylaq-al-rahman"),  # Saqba
+    ("C2314", "2018-03-18", "saa"),
+    ("C2316", "2018-03-30", "opposition"),  # Hamouriyeh: the Kafr Batna claims
+    ("C2316", "2018-03-31", "saa"),
+    ("C2344", "2016-06-01", "opposition"),  # Mesraba: handed to a neutral police after the 2016 infighting
+    ("C2355", "2018-03-02", "opposition"),  # Nashabiyeh: Jaysh al-Islam or al-Nusra, reports differ
     ("C2355", "2018-03-03", "saa"),
     ("C2345", "2017-05-09", "saa"),  # Sabe Byar
 ]

@@ -801,3 +801,40 @@ def test_a_source_published_before_an_event_is_reported() -> None:
     assert ("e-ruhaybah-shelling", "cites s3, published 2016-04, before the event (2016-05-01)") in messages
     # s2, of April 2018, is the source of the Douma evacuation of 13 April 2018: fine.
     assert not any(r == "e-douma-evacuation" for r, _ in messages)
+
+
+def test_a_claim_does_not_reach_beneath_a_place_with_periods_of_its_own() -> None:
+    def edit(tables):
+        tables["periods"] = [p for p in tables["periods"] if p["region"] != "N-RUHAYBAH-1"]
+        tables["claims"] = [claim("c-root", "ROOT", "saa", "2016-01-01")]
+
+    store = make_store(edit)
+    # Ruhaybah's own record says FSA; a province-wide claim does not speak for its quarter.
+    assert store.control("C-RUHAYBAH", D("2017-06-01")).faction.id == "fsa"
+    assert store.control("N-RUHAYBAH-1", D("2017-06-01")).status == "not-recorded"
+    # A claim on Ruhaybah itself does.
+    def edit_town(tables):
+        edit(tables)
+        tables["claims"].append(claim("c-town", "C-RUHAYBAH", "fsa", "2016-01-01"))
+
+    assert make_store(edit_town).control("N-RUHAYBAH-1", D("2017-06-01")).period.claim == "c-town"
+
+
+def test_a_newer_claim_replaces_an_older_one_whatever_the_area() -> None:
+    store = with_claims(
+        claim("c-zeta", "D-Z", "fsa", "2017-01-01"),  # still open
+        claim("c-root", "ROOT", "saa", "2018-01-01"),  # a later statement about the whole province
+    )
+    assert store.control("C-YARMOUK-Z", D("2017-06-01")).period.claim == "c-zeta"
+    assert store.control("C-YARMOUK-Z", D("2018-06-01")).period.claim == "c-root"
+    # From the same day, the smaller area wins.
+    same_day = with_claims(claim("c-root", "ROOT", "saa", "2017-01-01"), claim("c-zeta", "D-Z", "fsa", "2017-01-01"))
+    assert same_day.control("C-YARMOUK-Z", D("2017-06-01")).period.claim == "c-zeta"
+    assert same_day.control("C-YARMOUK-A", D("2017-06-01")).period.claim == "c-root"
+
+
+def test_a_claim_that_covers_nothing_is_reported() -> None:
+    store = with_claims(claim("c-douma", "SD-DOUMA", "saa", "2016-01-01"))  # Douma has periods of its own
+    assert ("c-douma", "covers no place: every place under it has periods of its own or is excepted") in {
+        (p.record, p.message) for p in store.validate()
+    }

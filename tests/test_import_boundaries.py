@@ -303,3 +303,56 @@ def test_the_bundled_data_is_built_with_this_import() -> None:
 
     assert build_damascus.import_boundaries is import_boundaries
     assert FieldNames() == FieldNames(None, None, None, None)
+
+
+def test_a_child_listed_before_its_parent_is_placed_under_it(tmp_path: Path, db: Path) -> None:
+    data = collection(
+        feature({"code": "X2", "name": "Child", "up": "X1"}, {"type": "Point", "coordinates": [36.1, 33.1]}),
+        feature({"code": "X1", "name": "Parent", "up": "SY99"}, {"type": "Point", "coordinates": [36.2, 33.2]}),
+    )
+    fields = FieldNames(code="code", name="name", parent="up")
+    import_boundaries(db, geojson(tmp_path, data), fields=fields)
+    with Store.open(db) as store:
+        assert (store.regions["X1"].parent, store.regions["X1"].level) == ("SY99", "district")
+        assert (store.regions["X2"].parent, store.regions["X2"].level) == ("X1", "sub-district")
+
+
+def test_parents_that_would_loop_are_refused(tmp_path: Path, db: Path) -> None:
+    loop = collection(
+        feature({"code": "L1", "name": "One", "up": "L2"}, {"type": "Point", "coordinates": [36.1, 33.1]}),
+        feature({"code": "L2", "name": "Two", "up": "L1"}, {"type": "Point", "coordinates": [36.2, 33.2]}),
+    )
+    fields = FieldNames(code="code", name="name", parent="up")
+    before = db.read_bytes()
+    with pytest.raises(ImportProblem) as caught:
+        import_boundaries(db, geojson(tmp_path, loop, "loop.geojson"), fields=fields)
+    assert any("form a cycle" in p for p in caught.value.problems)
+    # An orphan in the database given its own child as parent: refused too.
+    tables = base_tables()
+    tables["regions"] += [
+        {"id": "ORPH", "name": "Orphan", "level": "district", "parent": None},
+        {"id": "KID", "name": "Kid", "level": "sub-district", "parent": "ORPH"},
+    ]
+    write_tables(db, tables)
+    before = db.read_bytes()
+    adopt = collection(feature({"code": "ORPH", "name": "Orphan", "up": "KID"}, {"type": "Point", "coordinates": [36.0, 33.0]}))
+    with pytest.raises(ImportProblem) as caught:
+        import_boundaries(db, geojson(tmp_path, adopt, "adopt.geojson"), fields=fields)
+    assert any("would form a cycle" in p for p in caught.value.problems)
+    assert db.read_bytes() == before
+
+
+def test_codes_differing_only_in_case_are_duplicates_and_float_codes_match(tmp_path: Path, db: Path) -> None:
+    data = collection(
+        feature({"PCODE": "SY9907", "NAME_EN": "One", "ADMIN1_COD": "SY99"}, {"type": "Point", "coordinates": [36.1, 33.1]}),
+        feature({"PCODE": "sy9907", "NAME_EN": "Two", "ADMIN1_COD": "SY99"}, {"type": "Point", "coordinates": [36.2, 33.2]}),
+    )
+    with pytest.raises(ImportProblem) as caught:
+        import_boundaries(db, geojson(tmp_path, data), source="gaz")
+    assert any("feature 2: duplicate code sy9907 (also feature 1)" in p for p in caught.value.problems)
+    numeric = collection(
+        feature({"code": 760101.0, "name": "Numbered", "up": "SY99"}, {"type": "Point", "coordinates": [36.1, 33.1]})
+    )
+    import_boundaries(db, geojson(tmp_path, numeric, "n.geojson"), fields=FieldNames(code="code", name="name", parent="up"))
+    with Store.open(db) as store:
+        assert "760101" in store.regions

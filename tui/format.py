@@ -166,8 +166,9 @@ def since_until(store: Any, control: Control, period: Any) -> str:
     to the month or year says so.
     """
     since = control.since or period.start
-    if since == period.start and period.from_precision != "day":
-        text = f"since {period.since_text} (known to the {period.from_precision})"
+    first = next((p for p in store.history(period.region) if p.start == since), period)
+    if first.from_precision != "day":
+        text = f"since {first.since_text} (known to the {first.from_precision})"
     else:
         text = f"since {since.isoformat()}"
     if since == store.span[0]:
@@ -184,3 +185,20 @@ def location_text(region: Any) -> str | None:
     east = f"{abs(region.lon):.4f} {'E' if region.lon >= 0 else 'W'}"
     note = f" ({region.coord_note})" if region.coord_note else ""
     return f"at {north}, {east}{note}"
+
+
+def claim_parts(store: Any, claim_id: str) -> tuple[str, str, list[str]]:
+    """(area name, area id, names of the places it leaves out) of an area claim."""
+    claim = store.claims.get(claim_id)
+    if claim is None:
+        return claim_id, claim_id, []
+    area = store.regions[claim.region].name if claim.region in store.regions else claim.region
+    excepted = [store.regions[r].name if r in store.regions else r for r in claim.exceptions]
+    return area, claim.region, excepted
+
+
+def claim_text(store: Any, claim_id: str) -> str:
+    """'from an area claim on Yabroud (SY0305), which leaves out ...'"""
+    area, code, excepted = claim_parts(store, claim_id)
+    text = f"from an area claim on {area} ({code})"
+    return text + (", which leaves out " + ", ".join(excepted) if excepted else "")

@@ -20,7 +20,7 @@ from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL, Control, Event,
 from store.text import safe_message
 
 from .encoding import safe_stream
-from .format import bloc_glyph, control_glyph, location_text, palette, since_until, status_text
+from .format import bloc_glyph, claim_text, control_glyph, location_text, palette, since_until, status_text
 
 DIM = "dim"
 COLOURS = palette(dark=True)
@@ -101,15 +101,7 @@ class Printer:
             self.line(("  " + location, DIM))
 
     def _claim(self, store: Any, claim_id: str) -> None:
-        claim = store.claims.get(claim_id)
-        if claim is None:
-            return
-        area = store.regions[claim.region].name if claim.region in store.regions else claim.region
-        text = f"from an area claim on {area} ({claim.region})"
-        if claim.exceptions:
-            names = [store.regions[r].name if r in store.regions else r for r in claim.exceptions]
-            text += ", which leaves out " + ", ".join(names)
-        self._wrapped("  ", text)
+        self._wrapped("  ", claim_text(store, claim_id))
 
     def _heading(self, region: Region) -> None:
         parts: list[Any] = [(region.name, "bold")]
@@ -233,9 +225,7 @@ class Printer:
             if period.others:
                 self.line(" " * 28, "with ", ", ".join(_faction_name(store, f) for f in period.others))
             if period.claim:
-                claim = store.claims.get(period.claim)
-                area = store.regions[claim.region].name if claim and claim.region in store.regions else period.claim
-                self.line(" " * 28, f"from an area claim on {area}")
+                self._wrapped(" " * 28, claim_text(store, period.claim), indent=28)
             if period.start_event and period.start_event in store.events:
                 event = store.events[period.start_event]
                 self._wrapped(" " * 28 + "began with: ", f"{event.date_text} {event.title}", indent=28)

@@ -40,6 +40,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage, MemoryStorage
 
 from store.db import TABLES, Store
+from store.model import NOT_RECORDED
 from store.storage import FrontlinesStorage, read_tables
 
 if TYPE_CHECKING:
@@ -307,7 +308,8 @@ def test_store_open(big: BigFiles, report: Report) -> None:
         stock_open,
         ours_open,
         runs=runs,
-        keep=lambda r: {n: len(d) for n, d in r[1].items()} if isinstance(r, tuple) else _counts(r),
+        # (The synthetic file has no claims table: stock TinyDB reads it as empty.)
+        keep=lambda r: {n: len(d) for n, d in r[1].items() if n in big.counts} if isinstance(r, tuple) else _counts(r),
     )
     report.add("b", "Store.open: time", baseline="stock TinyDB+CachingMiddleware, all() x6",
                base=base, ours=ours, runs=runs,
@@ -411,7 +413,11 @@ def test_control(opened: Store, stock_memory: TinyDB, report: Report) -> None:
                base=base, ours=cold, runs=1, note="the first call also finds and caches the root's units")
     report.add("c", "control(root), again", baseline="same stock scan", base=base, ours=warm, runs=7)
     assert control.derived and control.breakdown is not None
-    assert {s.key: s.count for s in control.breakdown.by_faction} == dict(stock_root())
+    ours_by_faction = {s.key: s.count for s in control.breakdown.by_faction}
+    # Units no period covers that day are counted too, as not recorded; the stock scan cannot see them.
+    not_recorded = ours_by_faction.pop(NOT_RECORDED, 0)
+    assert ours_by_faction == dict(stock_root())
+    assert not_recorded == units - sum(stock_root().values())
 
 
 def test_search_and_resolve(opened: Store, report: Report) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from store import Control, Region, Store
 from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
-from ..format import bloc_glyph, citations, control_glyph, palette, since_until, status_text
+from ..format import bloc_glyph, citations, claim_parts, control_glyph, palette, since_until, status_text
 from .timeline import ControlChart, TimelineStrip
 
 LABEL = "bold"
@@ -188,18 +188,13 @@ class DetailPane(VerticalScroll):
 
     def _claim(self, claim_id: str) -> Text:
         """'from an area claim on Yabroud (SY0305)': where a place's status comes from."""
-        claim = self.store.claims.get(claim_id)
+        area, code, excepted = claim_parts(self.store, claim_id)
         text = Text("from an area claim on ", style=DIM)
-        if claim is None:
-            text.append(claim_id)
-            return text
-        area = self.store.regions.get(claim.region)
-        text.append(area.name if area else claim.region, style="bold")
-        text.append(f" ({claim.region})", style=DIM)
-        if claim.exceptions:
-            names = [self.store.regions[r].name if r in self.store.regions else r for r in claim.exceptions]
+        text.append(area, style="bold")
+        text.append(f" ({code})", style=DIM)
+        if excepted:
             text.append(", which leaves out ", style=DIM)
-            text.append(", ".join(names))
+            text.append(", ".join(excepted))
         return text
 
     def _history(self, region_id: str, day: date) -> Text:
