@@ -119,20 +119,29 @@ class Store:
         empty database if the file does not exist.
         """
         path = Path(path)
-        db = TinyDB(str(path), storage=FrontlinesStorage, readonly=readonly, create=create)
-        storage: FrontlinesStorage = db.storage  # type: ignore[assignment]
+        # Parsing and building make hundreds of thousands of small objects and
+        # no cycles: the collector stays off from the read until they are all
+        # frozen, so no collection walks them while they are being made.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
-            store = cls(storage.read() or {}, path=path, db=db, storage=storage)
-        except BaseException:
-            db.close()
-            raise
-        if readonly:
-            # Reading never goes back to TinyDB's documents: let the parsed
-            # tables go (about three quarters of the memory of a big file).
-            storage.release_cache()
-        # Everything built so far lives as long as the store: keep the
-        # collector from walking it again on every later collection.
-        gc.freeze()
+            db = TinyDB(str(path), storage=FrontlinesStorage, readonly=readonly, create=create)
+            storage: FrontlinesStorage = db.storage  # type: ignore[assignment]
+            try:
+                store = cls(storage.read() or {}, path=path, db=db, storage=storage)
+            except BaseException:
+                db.close()
+                raise
+            if readonly:
+                # Reading never goes back to TinyDB's documents: let the parsed
+                # tables go (about three quarters of the memory of a big file).
+                storage.release_cache()
+            # Everything built so far lives as long as the store: keep the
+            # collector from walking it again on every later collection.
+            gc.freeze()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         if store.schema_version > SCHEMA_VERSION:
             reason = (
                 f"its schema version {store.schema_version} is newer than this frontlines "
@@ -233,24 +242,14 @@ class Store:
             ids.sort(key=lambda rid: (self.regions[rid].name.casefold(), rid))
         self._children = dict(children)
         self._codes: dict[str, str] = {}
-        self._names: dict[str, set[str]] = defaultdict(set)
-        self._loose: dict[str, set[str]] = defaultdict(set)
-        self._labels: list[tuple[str, str, str]] = []  # (folded key, region id, label)
         for region in self.regions.values():
             for code in (region.id, region.pcode, *region.other_codes):
                 if code:
                     self._codes.setdefault(code.upper(), region.id)
-            for label in (region.name, *region.alt_names, region.name_ar or ""):
-                key = matching.fold(label) if label else ""
-                if not key:
-                    continue
-                self._names[key].add(region.id)
-                loose = matching.skeleton(key)
-                if len(loose) >= MIN_LOOSE:
-                    self._loose[loose].add(region.id)
-                self._labels.append((key, region.id, label))
-        self._labels.sort()
-        self._label_keys = [key for key, _, _ in self._labels]
+        # The name index (folded spellings) is built on the first search:
+        # folding every name is a large part of opening a big database, and
+        # the explorer's first screen needs none of it.
+        self._name_index: _NameIndex | None = None
 
         # Periods by region, sorted by start; starts kept for bisect.
         by_region: dict[str, list[Period]] = defaultdict(list)
@@ -278,7 +277,7 @@ class Store:
                 by_faction[faction].append(event)
         self._events_by_place = dict(by_place)
         # With one root and every event placed, "under the root" means "all".
-        self._all_events_placed = all(any(p in self.regions for p in e.places) for e in ordered)
+        self._all_placed: bool | None = None  # see _all_events_placed
         self._events_by_faction = dict(by_faction)
 
         fchildren: dict[str | None, list[str]] = defaultdict(list)
@@ -329,6 +328,18 @@ class Store:
                 if periods:
                     out[rid] = periods
         return out
+
+    def _names(self) -> _NameIndex:
+        if self._name_index is None:
+            self._name_index = _NameIndex.build(self.regions.values())
+        return self._name_index
+
+    def _all_events_placed(self) -> bool:
+        """Whether every event names a known place (then "under the single
+        root" means every event). Computed on first need."""
+        if self._all_placed is None:
+            self._all_placed = all(any(p in self.regions for p in e.places) for e in self._events_sorted)
+        return self._all_placed
 
     # --- meta -------------------------------------------------------------------
 
@@ -668,7 +679,7 @@ class Store:
         if any day it may cover falls inside."""
         candidates: Iterable[Event]
         pools: list[set[str]] = []
-        whole_tree = self._all_events_placed and self._children.get(None) == [place]
+        whole_tree = self._children.get(None) == [place] and self._all_events_placed()
         if place is not None and not whole_tree:
             ids = {e.id for rid in self.descendants(place) for e in self._events_by_place.get(rid, ())}
             pools.append(ids)
@@ -780,19 +791,20 @@ class Store:
             add(code, TIER_CODE, query.upper())
         key = matching.fold(query)
         if key:
-            for rid in self._names.get(key, ()):
+            names = self._names()
+            for rid in names.names.get(key, ()):
                 add(rid, TIER_NAME, self._label_for(rid, key))
             loose = matching.skeleton(key)
             if len(loose) >= MIN_LOOSE:
-                for rid in self._loose.get(loose, ()):
+                for rid in names.loose.get(loose, ()):
                     add(rid, TIER_LOOSE, self._label_for(rid, None, loose))
-            start = bisect.bisect_left(self._label_keys, key)
-            for label_key, rid, label in self._labels[start:]:
+            start = bisect.bisect_left(names.keys, key)
+            for label_key, rid, label in names.labels[start:]:
                 if not label_key.startswith(key):
                     break
                 add(rid, TIER_PREFIX, label)
             if len(key) >= 3:
-                for label_key, rid, label in self._labels:
+                for label_key, rid, label in names.labels:
                     if key in label_key:
                         add(rid, TIER_SUBSTRING, label)
         def rank(m: Match) -> tuple[int, int, int, int, str, str]:
@@ -840,10 +852,11 @@ class Store:
         key = matching.fold(query)
         if not key:
             return []
-        close = difflib.get_close_matches(key, list(self._names), n=count * 2, cutoff=0.6)
+        names = self._names().names
+        close = difflib.get_close_matches(key, list(names), n=count * 2, cutoff=0.6)
         out: list[Region] = []
         for candidate in close:
-            for rid in sorted(self._names[candidate]):
+            for rid in sorted(names[candidate]):
                 region = self.regions[rid]
                 if region not in out:
                     out.append(region)
@@ -1096,6 +1109,35 @@ class Store:
     def _reload(self) -> None:
         assert self._storage is not None
         self._load(self._storage.read() or {})
+
+
+@dataclass(slots=True)
+class _NameIndex:
+    """Every region's spellings, folded (see :mod:`store.matching`)."""
+
+    names: dict[str, set[str]]  # folded name -> region ids
+    loose: dict[str, set[str]]  # consonant skeleton -> region ids
+    labels: list[tuple[str, str, str]]  # (folded key, region id, label), sorted
+    keys: list[str]  # the folded keys of ``labels``, for bisect
+
+    @classmethod
+    def build(cls, regions: Iterable[Region]) -> _NameIndex:
+        names: dict[str, set[str]] = defaultdict(set)
+        loose_index: dict[str, set[str]] = defaultdict(set)
+        labels: list[tuple[str, str, str]] = []
+        fold, skeleton = matching.fold, matching.skeleton
+        for region in regions:
+            for label in (region.name, *region.alt_names, region.name_ar or ""):
+                key = fold(label) if label else ""
+                if not key:
+                    continue
+                names[key].add(region.id)
+                loose = skeleton(key)
+                if len(loose) >= MIN_LOOSE:
+                    loose_index[loose].add(region.id)
+                labels.append((key, region.id, label))
+        labels.sort()
+        return cls(dict(names), dict(loose_index), labels, [key for key, _, _ in labels])
 
 
 def _walk(

@@ -265,8 +265,12 @@ class _Fields:
 
     def __init__(self, path: str, table: str, doc_id: str, record: dict[str, Any]) -> None:
         self.path, self.table, self.doc_id, self.record = path, table, doc_id, record
-        rid = record.get("id")
-        self.where = f"{where(path)}: {table} record {shown(doc_id, 20)}" + (
+
+    @property
+    def where(self) -> str:
+        """The record, named for an error message (made only when one is raised)."""
+        rid = self.record.get("id")
+        return f"{where(self.path)}: {self.table} record {shown(self.doc_id, 20)}" + (
             f" (id {shown(rid, 60)})" if isinstance(rid, str) else ""
         )
 

@@ -169,18 +169,19 @@ def _loads(path: Path, raw: bytes) -> Any:
         raw = raw[len(_BOM) :]
     if not raw.strip():
         raise DatabaseCorrupt(f"{where(path)}: the file is empty, not a frontlines database")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, column = _position(raw, exc.start)
-        raise DatabaseCorrupt(
-            f"{where(path)}: not UTF-8 text at line {line}, column {column} (byte 0x{raw[exc.start]:02x})"
-        ) from None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small dicts: the collector would run dozens of times for nothing
     try:
-        return orjson.loads(raw)
+        return orjson.loads(raw)  # it refuses text that is not UTF-8 too
     except orjson.JSONDecodeError as exc:
+        # Only now, for the message: is it the encoding, or the JSON?
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            line, column = _position(raw, bad.start)
+            raise DatabaseCorrupt(
+                f"{where(path)}: not UTF-8 text at line {line}, column {column} (byte 0x{raw[bad.start]:02x})"
+            ) from None
         raise DatabaseCorrupt(
             f"{where(path)}: invalid JSON at line {exc.lineno}, column {exc.colno}: {shown(exc.msg, 120)}"
         ) from None
