@@ -930,3 +930,16 @@ def test_history_marks_periods_that_come_from_claims(bundled_env: dict[str, str]
     out = ok(bundled_env, "history", "C2470")  # Qatana town
     assert "from an area claim on Qatana" in out and "from an area claim on Damascus Province" in out
     assert out.splitlines()[1].lstrip().startswith("2017-12-30")  # nothing before: not recorded
+
+
+def test_long_listings_print_in_batches_with_nothing_lost(bundled_env: dict[str, str], monkeypatch, capsys) -> None:
+    from tui import cli, report
+
+    expected = ok(bundled_env, "events")  # a real process, default batches
+    monkeypatch.setattr(report.Printer, "BATCH", 7)  # many small batches, one left over at the end
+    monkeypatch.setenv("FRONTLINES_DB", bundled_env["FRONTLINES_DB"])
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", bundled_env["COLUMNS"])  # the same width as the process above
+    assert cli.main(["events"]) == 0
+    assert capsys.readouterr().out == expected
+    assert expected.rstrip().endswith(" events") and expected.count("\n") > 7

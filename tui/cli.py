@@ -247,7 +247,10 @@ def run(args: argparse.Namespace) -> int:
         "history": cmd_history,
         "validate": cmd_validate,
     }[args.command]
-    return handler(store, args, day, out)
+    try:
+        return handler(store, args, day, out)
+    finally:
+        out.flush()
 
 
 def explorer_problem() -> str | None:

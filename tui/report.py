@@ -41,19 +41,49 @@ class Printer:
         self.console = console or _PipeConsole(
             file=safe_stream(sys.stdout), markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False
         )
+        self._pending: list[Any] = []  # Text, or str when plain
+        self._width: int | None = None
+        self._plain = self.console.color_system is None
+
+    # Lines are collected and printed in batches: one Console.print per
+    # line was three quarters of the time of a long listing.
+    BATCH = 2000
 
     def line(self, *parts: Any) -> None:
         # Stored text was cleaned at load; paths and typed text were not:
         # every string part is cleaned again here, the last step before the terminal.
-        text = Text()
-        for part in parts:
-            if isinstance(part, tuple):
-                text.append(safe_message(str(part[0])), style=part[1] or "")
-            elif isinstance(part, Text):
-                text.append_text(part)
-            else:
-                text.append(safe_message(str(part)))
-        self.console.print(text, soft_wrap=True)
+        if self._plain:
+            # No styles will be written (a pipe, a file, a terminal without
+            # colour): plain strings, without Rich's work per line.
+            self._pending.append(
+                "".join(
+                    part.plain if isinstance(part, Text) else safe_message(str(part[0] if isinstance(part, tuple) else part))
+                    for part in parts
+                )
+            )
+        else:
+            text = Text()
+            for part in parts:
+                if isinstance(part, tuple):
+                    text.append(safe_message(str(part[0])), style=part[1] or "")
+                elif isinstance(part, Text):
+                    text.append_text(part)
+                else:
+                    text.append(safe_message(str(part)))
+            self._pending.append(text)
+        if len(self._pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Print the lines collected so far, in one write."""
+        if not self._pending:
+            return
+        lines, self._pending = self._pending, []
+        if self._plain:
+            self.console.file.write("\n".join(lines) + "\n")  # type: ignore[arg-type]
+            self.console.file.flush()
+        else:
+            self.console.print(Text("\n").join(lines), soft_wrap=True)
 
     # --- status --------------------------------------------------------------------
 
@@ -142,7 +172,9 @@ class Printer:
                 self.line("      ", (source.url, "underline"))
 
     def _wrapped(self, prefix: str, text: str, indent: int | None = None) -> None:
-        width = max(40, self.console.width)
+        if self._width is None:  # asking the console measures the terminal each time
+            self._width = max(40, self.console.width)
+        width = self._width
         pad = " " * (indent if indent is not None else len(prefix))
         lines = textwrap.wrap(text, width=width - len(pad), break_long_words=True, break_on_hyphens=False) or [""]
         self.line(prefix, lines[0])
