@@ -11,7 +11,6 @@ in a subtree, which events touched it.
 from __future__ import annotations
 
 import bisect
-import difflib
 import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,20 +21,15 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from . import matching
-from .dates import day_after, parse_day, parse_partial
+from . import matching, search
+from .search import TIER_LABELS, Match, Resolution
+from .dates import day_after, parse_day
 from .model import (
     BLOCS,
-    CONFIDENCES,
     EARLIEST,
     LATEST,
-    MAX_DEPTH,
-    EVENT_PRECISIONS,
-    EVENT_TYPES,
-    LEVELS,
-    SCHEMA_VERSION,
-    STATUSES,
     NOT_RECORDED,
+    SCHEMA_VERSION,
     Breakdown,
     Change,
     Claim,
@@ -49,46 +43,14 @@ from .model import (
     Source,
     _Fields,
     build_records,
+    sane,
 )
 from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
+from .tree import in_cycles, walk
 from .text import clean_value, display_value, json_needs_display
 
 TABLES = ("meta", "sources", "factions", "regions", "periods", "events", "claims")
-MIN_LOOSE = 3  # shorter consonant skeletons ("dm") match too much to be useful
 _STATUS_SEVERITY = {"contested": 3, "besieged": 2, "truce": 1, "held": 0}
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A search hit: the region, how well it matched (lower is better), on what."""
-
-    region: Region
-    tier: int
-    matched: str
-
-
-TIER_CODE, TIER_NAME, TIER_LOOSE, TIER_PREFIX, TIER_SUBSTRING = range(5)
-TIER_LABELS = {
-    TIER_CODE: "code",
-    TIER_NAME: "name",
-    TIER_LOOSE: "similar spelling",
-    TIER_PREFIX: "starts with",
-    TIER_SUBSTRING: "contains",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """The answer to 'which place did the user mean?'."""
-
-    query: str
-    chosen: Region | None
-    candidates: tuple[Region, ...]  # when ambiguous: every place that matched equally well
-    suggestions: tuple[Region, ...]  # when nothing matched: the closest names
-
-    @property
-    def ambiguous(self) -> bool:
-        return self.chosen is None and len(self.candidates) > 1
 
 
 class Store:
@@ -234,7 +196,7 @@ class Store:
         children: dict[str | None, list[str]] = defaultdict(list)
         # Regions in a parent cycle are shown at the top (validate says why),
         # so every walk ends.
-        in_cycle = self._region_cycles = _in_cycles({r.id: r.parent for r in self.regions.values()})
+        in_cycle = self._region_cycles = in_cycles({r.id: r.parent for r in self.regions.values()})
         for region in self.regions.values():
             parent = region.parent if region.parent in self.regions and region.id not in in_cycle else None
             children[parent].append(region.id)
@@ -249,7 +211,7 @@ class Store:
         # The name index (folded spellings) is built on the first search:
         # folding every name is a large part of opening a big database, and
         # the explorer's first screen needs none of it.
-        self._name_index: _NameIndex | None = None
+        self._name_index: search.NameIndex | None = None
 
         # Periods by region, sorted by start; starts kept for bisect.
         by_region: dict[str, list[Period]] = defaultdict(list)
@@ -281,7 +243,7 @@ class Store:
         self._events_by_faction = dict(by_faction)
 
         fchildren: dict[str | None, list[str]] = defaultdict(list)
-        self._faction_cycles = _in_cycles({f.id: f.parent for f in self.factions.values()})
+        self._faction_cycles = in_cycles({f.id: f.parent for f in self.factions.values()})
         for faction in self.factions.values():
             # A faction in a parent cycle is shown at the top (validate says why),
             # so every faction is reachable from the roots and every walk ends.
@@ -329,11 +291,6 @@ class Store:
                     out[rid] = periods
         return out
 
-    def _names(self) -> _NameIndex:
-        if self._name_index is None:
-            self._name_index = _NameIndex.build(self.regions.values())
-        return self._name_index
-
     def _all_events_placed(self) -> bool:
         """Whether every event names a known place (then "under the single
         root" means every event). Computed on first need."""
@@ -360,7 +317,7 @@ class Store:
             end = parse_day(last) if isinstance(last, str) else None
         except ValueError:
             start = end = None
-        if start and end and (start > end or not _sane(start) or not _sane(end)):
+        if start and end and (start > end or not sane(start) or not sane(end)):
             start = end = None  # validate() says why
         if start is None or end is None:
             # Dates outside EARLIEST..LATEST are typing slips (validate names
@@ -722,13 +679,13 @@ class Store:
 
         Iterative, so a chain thousands deep cannot exhaust the stack.
         """
-        for fid, depth in _walk(self._faction_children, self._faction_children.get(None, ()), None):
+        for fid, depth in walk(self._faction_children, self._faction_children.get(None, ()), None):
             yield self.factions[fid], depth
 
     def walk_regions(self, roots: Iterable[Region], max_depth: int | None = None) -> Iterator[tuple[Region, int]]:
         """``roots`` and the regions under them, depth first, with their depth
         below the root they came from (at most ``max_depth``). Iterative."""
-        for rid, depth in _walk(self._children, [r.id for r in roots], max_depth):
+        for rid, depth in walk(self._children, [r.id for r in roots], max_depth):
             yield self.regions[rid], depth
 
     def faction_descendants(self, faction_id: str) -> list[str]:
@@ -773,288 +730,27 @@ class Store:
                 return faction
         return None
 
-    # --- searching places ----------------------------------------------------------------------
+    # --- searching places (see store.search) ----------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[Match]:
-        """Places matching ``query``, best first (see :mod:`store.matching`)."""
-        query = query.strip()
-        if not query:
-            return []
-        found: dict[str, Match] = {}
-
-        def add(rid: str, tier: int, matched: str) -> None:
-            if rid in self.regions and (rid not in found or found[rid].tier > tier):
-                found[rid] = Match(self.regions[rid], tier, matched)
-
-        code = self._codes.get(query.upper())
-        if code:
-            add(code, TIER_CODE, query.upper())
-        key = matching.fold(query)
-        if key:
-            names = self._names()
-            for rid in names.names.get(key, ()):
-                add(rid, TIER_NAME, self._label_for(rid, key))
-            loose = matching.skeleton(key)
-            if len(loose) >= MIN_LOOSE:
-                for rid in names.loose.get(loose, ()):
-                    add(rid, TIER_LOOSE, self._label_for(rid, None, loose))
-            start = bisect.bisect_left(names.keys, key)
-            for label_key, rid, label in names.labels[start:]:
-                if not label_key.startswith(key):
-                    break
-                add(rid, TIER_PREFIX, label)
-            if len(key) >= 3:
-                for label_key, rid, label in names.labels:
-                    if key in label_key:
-                        add(rid, TIER_SUBSTRING, label)
-        def rank(m: Match) -> tuple[int, int, int, int, str, str]:
-            # Within a tier: a place whose own name matched before one matched
-            # on an alternate spelling; then the more specific place (the town
-            # Dumair before the sub-district named after it); then shorter names.
-            own = 0 if key in (matching.fold(m.region.name), matching.fold(m.region.name_ar or "")) else 1
-            return (m.tier, own, -m.region.depth, len(m.matched), m.region.name.casefold(), m.region.id)
-
-        return sorted(found.values(), key=rank)[:limit]
-
-    def _label_for(self, rid: str, key: str | None, loose: str | None = None) -> str:
-        region = self.regions[rid]
-        for label in (region.name, *region.alt_names, region.name_ar or ""):
-            if not label:
-                continue
-            folded = matching.fold(label)
-            if (key is not None and folded == key) or (loose is not None and matching.skeleton(folded) == loose):
-                return label
-        return region.name
+        """Places matching ``query``, best first."""
+        return search.search(self, query, limit)
 
     def resolve(self, query: str) -> Resolution:
-        """Which single place ``query`` means.
-
-        The best tier of :meth:`search` wins. If several places match equally
-        and all lie on one line of descent (Duma district > Duma sub-district
-        > Douma town), the most specific is chosen; otherwise the answer is
-        ambiguous. With no match, the closest names are suggested.
-        """
-        matches = self.search(query, limit=10_000)
-        if matches:
-            best = matches[0].tier
-            tied = [m.region for m in matches if m.tier == best]
-            if len(tied) == 1:
-                return Resolution(query, tied[0], (), ())
-            deepest = max(tied, key=lambda r: len(self.ancestors(r.id)))
-            line = {r.id for r in self.ancestors(deepest.id)}
-            if all(r.id in line for r in tied):
-                return Resolution(query, deepest, (), ())
-            tied.sort(key=lambda r: (r.depth, r.name.casefold(), r.id))
-            return Resolution(query, None, tuple(tied), ())
-        return Resolution(query, None, (), tuple(self.suggest(query)))
+        """Which single place ``query`` means."""
+        return search.resolve(self, query)
 
     def suggest(self, query: str, count: int = 5) -> list[Region]:
-        key = matching.fold(query)
-        if not key:
-            return []
-        names = self._names().names
-        close = difflib.get_close_matches(key, list(names), n=count * 2, cutoff=0.6)
-        out: list[Region] = []
-        for candidate in close:
-            for rid in sorted(names[candidate]):
-                region = self.regions[rid]
-                if region not in out:
-                    out.append(region)
-        return out[:count]
+        """The places with names closest to ``query``, for "did you mean"."""
+        return search.suggest(self, query, count)
 
     # --- integrity -------------------------------------------------------------------------------
 
     def validate(self) -> list[Problem]:
-        """Every integrity problem, each naming its record."""
-        problems = list(self._problems)
-        add = lambda table, rid, msg: problems.append(Problem(table, rid, msg))  # noqa: E731
-        self._published: dict[str, date] = {}  # each source's last possible day of publication
+        """Every integrity problem, each naming its record (see :mod:`store.validate`)."""
+        from .validate import validate
 
-        if "schema_version" not in self.meta:
-            add("meta", "-", "no schema_version")
-        for name in ("span_from", "span_to"):
-            value = self.meta.get(name)
-            if value is None:
-                continue
-            try:
-                day = parse_day(value) if isinstance(value, str) else None
-            except ValueError:
-                day = None
-            if day is None:
-                add("meta", name, f"'{value}' is not a date YYYY-MM-DD")
-            elif not _sane(day):
-                add("meta", name, f"{value} is outside {EARLIEST.year}-{LATEST.year}, the years a date can be in")
-        try:
-            declared = parse_day(self.meta["span_from"]), parse_day(self.meta["span_to"])
-        except (KeyError, TypeError, ValueError):
-            declared = None
-        if declared and declared[0] > declared[1]:
-            add("meta", "span_from", f"span_from {declared[0]} is after span_to {declared[1]}")
-        roots = self._children.get(None, [])
-        looped = self._region_cycles
-        for region in self.regions.values():
-            if region.level not in LEVELS:
-                add("regions", region.id, f"unknown level '{region.level}' (expected one of {', '.join(LEVELS)})")
-            if region.parent is not None and region.parent not in self.regions:
-                add("regions", region.id, f"parent '{region.parent}' does not exist")
-            if region.parent == region.id:
-                add("regions", region.id, "is its own parent")
-            elif region.id in looped:
-                add("regions", region.id, "its parents form a cycle")
-            if region.lat is not None and not -90 <= region.lat <= 90:
-                add("regions", region.id, f"latitude {region.lat} out of range")
-            if region.lon is not None and not -180 <= region.lon <= 180:
-                add("regions", region.id, f"longitude {region.lon} out of range")
-            for sid in region.sources:
-                if sid not in self.sources:
-                    add("regions", region.id, f"unknown source '{sid}'")
-        for rid, depth in _too_deep(self._children):
-            add("regions", rid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
-        if len([r for r in roots if self.regions[r].parent is None]) > 1:
-            add("regions", ", ".join(roots), "more than one root region")
-
-        for faction in self.factions.values():
-            if faction.bloc not in BLOCS:
-                add("factions", faction.id, f"unknown bloc '{faction.bloc}' (expected one of {', '.join(BLOCS)})")
-            if faction.parent is not None and faction.parent not in self.factions:
-                add("factions", faction.id, f"parent '{faction.parent}' does not exist")
-            if faction.parent == faction.id:
-                add("factions", faction.id, "is its own parent")
-            elif faction.id in self._faction_cycles:
-                add("factions", faction.id, "its parents form a cycle (shown at the top of the tree)")
-        for fid, depth in _too_deep(self._faction_children):
-            add("factions", fid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
-
-        for source in self.sources.values():
-            if not source.publication or not source.title:
-                add("sources", source.id, "needs a publication and a title")
-            if source.date:
-                try:
-                    self._published[source.id] = parse_partial(source.date).last
-                except ValueError:
-                    add("sources", source.id, f"date '{source.date}' is not YYYY, YYYY-MM or YYYY-MM-DD")
-
-        for period in self.periods.values():
-            pid = period.id
-            self._check_holding(add, problems, "periods", period)
-            for eid in (period.start_event, period.end_event):
-                if eid and eid not in self.events:
-                    add("periods", pid, f"event '{eid}' does not exist")
-        self._validate_claims(add, problems)
-        for rid, plist in self._periods.items():
-            for earlier, later in zip(plist, plist[1:]):
-                if earlier.end is None or earlier.end >= later.start:
-                    add(
-                        "periods",
-                        later.id,
-                        f"overlaps {earlier.id} in region {rid} "
-                        f"({earlier.start} to {earlier.end or 'open'} and {later.start} to {later.end or 'open'})",
-                    )
-
-        for event in self.events.values():
-            eid = event.id
-            if event.type not in EVENT_TYPES:
-                add("events", eid, f"unknown type '{event.type}'")
-            if event.precision not in EVENT_PRECISIONS:
-                add("events", eid, f"unknown precision '{event.precision}'")
-            # (A disputed date's two candidates may come in either order.)
-            if event.date_to and event.precision != "disputed" and _ends_before_start(event.date, event.date_to):
-                add("events", eid, f"date_to {event.date_to} is before date {event.date}")
-            if not (_sane(event.first) and _sane(event.last)):
-                add("events", eid, f"date {event.date_text} is outside {EARLIEST.year}-{LATEST.year}")
-            if event.confidence not in CONFIDENCES:
-                add("events", eid, f"unknown confidence '{event.confidence}'")
-            if event.precision == "day" and (len(event.date) < 10 or (event.date_to and len(event.date_to) < 10)):
-                add("events", eid, f"precision 'day' but its date {event.date_text} is not a full YYYY-MM-DD")
-            for place in event.places:
-                if place not in self.regions:
-                    add("events", eid, f"place '{place}' does not exist")
-            for actor in event.actors:
-                if actor.faction not in self.factions:
-                    add("events", eid, f"unknown faction '{actor.faction}'")
-            self._check_sources(problems, "events", eid, event.sources)
-            self._check_source_dates(problems, "events", eid, event.sources, event.first, "the event")
-            for figure in event.figures:
-                if figure.source is not None and figure.source not in self.sources:
-                    add("events", eid, f"figure '{figure.label}' cites unknown source '{figure.source}'")
-                if figure.source is None and not figure.note:
-                    add("events", eid, f"figure '{figure.label}' has neither a source nor a note")
-        return problems
-
-    def _validate_claims(self, add: Any, problems: list[Problem]) -> None:
-        by_region: dict[str, list[Claim]] = defaultdict(list)
-        for claim in self.claims.values():
-            cid = claim.id
-            self._check_holding(add, problems, "claims", claim)
-            if claim.start_event and claim.start_event not in self.events:
-                add("claims", cid, f"event '{claim.start_event}' does not exist")
-            under = self.descendants(claim.region) if claim.region in self.regions else frozenset()
-            for exception in claim.exceptions:
-                if exception not in self.regions:
-                    add("claims", cid, f"excepted place '{exception}' does not exist")
-                elif exception == claim.region or exception not in under:
-                    add("claims", cid, f"excepted place '{exception}' is not under {claim.region}")
-            by_region[claim.region].append(claim)
-        covering = {p.claim for plist in self._claim_periods.values() for p in plist}
-        for claim in self.claims.values():
-            if claim.region in self.regions and claim.id not in covering:
-                add("claims", claim.id, "covers no place: every place under it has periods of its own or is excepted")
-        for rid, claims in by_region.items():
-            claims.sort(key=lambda c: (c.start, c.id))
-            for earlier, later in zip(claims, claims[1:]):
-                if earlier.end is None or earlier.end >= later.start:
-                    add("claims", later.id, f"overlaps {earlier.id} on region {rid}; say which holds, or end the first")
-
-    def _check_holding(self, add: Any, problems: list[Problem], table: str, record: Period | Claim) -> None:
-        """What periods and claims share: a region, factions, a status, sane
-        dates in order, a confidence, and sources that came after the change."""
-        rid = record.id
-        if record.region not in self.regions:
-            add(table, rid, f"region '{record.region}' does not exist")
-        for fid in (record.faction, *record.others):
-            if fid not in self.factions:
-                add(table, rid, f"unknown faction '{fid}'")
-        if record.status not in STATUSES:
-            add(table, rid, f"unknown status '{record.status}' (expected one of {', '.join(STATUSES)})")
-        if record.end is not None and record.end < record.start:
-            add(table, rid, f"ends ({record.end}) before it starts ({record.start})")
-        for label, day in (("from", record.start), ("to", record.end)):
-            if day is not None and not _sane(day):
-                add(table, rid, f"'{label}' {day} is outside {EARLIEST.year}-{LATEST.year}")
-        if record.confidence not in CONFIDENCES:
-            add(table, rid, f"unknown confidence '{record.confidence}'")
-        self._check_sources(problems, table, rid, record.sources)
-        self._check_source_dates(problems, table, rid, record.sources, record.start, "the change it records")
-        event = self.events.get(record.start_event) if record.start_event else None
-        if event and record.from_precision == "day" and event.precision in ("month", "year") and record.start == event.first:
-            add(
-                table,
-                rid,
-                f"says its start {record.start} is known to the day, but its event "
-                f"{event.id} is dated only to the {event.precision} ({event.date})",
-            )
-
-    def _check_source_dates(
-        self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...], day: date, what: str
-    ) -> None:
-        """A source published before a change cannot be its evidence. (A
-        period or claim at the start of the data describes a situation that
-        began earlier, so only later starts are checked.)"""
-        if table != "events" and day <= self.span[0]:
-            return
-        for sid in sources:
-            last = self._published.get(sid)
-            if last is not None and last < day:
-                problems.append(
-                    Problem(table, rid, f"cites {sid}, published {self.sources[sid].date}, before {what} ({day})")
-                )
-
-    def _check_sources(self, problems: list[Problem], table: str, rid: str, sources: tuple[str, ...]) -> None:
-        if not sources:
-            problems.append(Problem(table, rid, "has no source"))
-        for sid in sources:
-            if sid not in self.sources:
-                problems.append(Problem(table, rid, f"unknown source '{sid}'"))
+        return validate(self)
 
     # --- writing -------------------------------------------------------------------------------------
 
@@ -1109,75 +805,6 @@ class Store:
     def _reload(self) -> None:
         assert self._storage is not None
         self._load(self._storage.read() or {})
-
-
-@dataclass(slots=True)
-class _NameIndex:
-    """Every region's spellings, folded (see :mod:`store.matching`)."""
-
-    names: dict[str, set[str]]  # folded name -> region ids
-    loose: dict[str, set[str]]  # consonant skeleton -> region ids
-    labels: list[tuple[str, str, str]]  # (folded key, region id, label), sorted
-    keys: list[str]  # the folded keys of ``labels``, for bisect
-
-    @classmethod
-    def build(cls, regions: Iterable[Region]) -> _NameIndex:
-        names: dict[str, set[str]] = defaultdict(set)
-        loose_index: dict[str, set[str]] = defaultdict(set)
-        labels: list[tuple[str, str, str]] = []
-        fold, skeleton = matching.fold, matching.skeleton
-        for region in regions:
-            for label in (region.name, *region.alt_names, region.name_ar or ""):
-                key = fold(label) if label else ""
-                if not key:
-                    continue
-                names[key].add(region.id)
-                loose = skeleton(key)
-                if len(loose) >= MIN_LOOSE:
-                    loose_index[loose].add(region.id)
-                labels.append((key, region.id, label))
-        labels.sort()
-        return cls(dict(names), dict(loose_index), labels, [key for key, _, _ in labels])
-
-
-def _walk(
-    children: Mapping[str | None, list[str]], roots: Iterable[str], max_depth: int | None
-) -> Iterator[tuple[str, int]]:
-    """Ids depth first from ``roots`` with their depth, each once, without recursion."""
-    stack: list[tuple[str, int]] = [(rid, 0) for rid in reversed(list(roots))]
-    seen: set[str] = set()
-    while stack:
-        rid, depth = stack.pop()
-        if rid in seen:
-            continue
-        seen.add(rid)
-        yield rid, depth
-        if max_depth is None or depth < max_depth:
-            stack.extend((child, depth + 1) for child in reversed(children.get(rid, ())))
-
-
-def _too_deep(children: Mapping[str | None, list[str]]) -> list[tuple[str, int]]:
-    """Records more than MAX_DEPTH levels below their root in the indexed tree:
-    the first one on each line of descent (those under it are deeper still)."""
-    return [(rid, depth) for rid, depth in _walk(children, children.get(None, ()), MAX_DEPTH + 1) if depth == MAX_DEPTH + 1]
-
-
-def _in_cycles(parents: dict[str, str | None]) -> set[str]:
-    """The ids whose parent links loop back on themselves (iterative)."""
-    state: dict[str, int] = {}  # 1: being walked, 2: done
-    looped: set[str] = set()
-    for start in parents:
-        path: list[str] = []
-        current: str | None = start
-        while current is not None and current in parents and current not in state:
-            state[current] = 1
-            path.append(current)
-            current = parents[current]
-        if current is not None and state.get(current) == 1:
-            looped.update(path[path.index(current) :])
-        for rid in path:
-            state[rid] = 2
-    return looped
 
 
 def _claim_timeline(region_id: str, candidates: list[tuple[int, Claim]]) -> list[Period]:
@@ -1235,17 +862,6 @@ def _claim_timeline(region_id: str, candidates: list[tuple[int, Claim]]) -> list
         if count:
             period.id = f"{period.id}#{count + 1}"
     return periods
-
-
-def _sane(day: date) -> bool:
-    return EARLIEST <= day <= LATEST
-
-
-def _ends_before_start(start_text: str, end_text: str) -> bool:
-    try:
-        return parse_partial(end_text).last < parse_partial(start_text).first
-    except ValueError:
-        return False
 
 
 def _same_situation(a: Period, b: Period) -> bool:

@@ -25,6 +25,13 @@ SCHEMA_VERSION = 1
 # period to 9999-12-31) and the span of the data ignores it.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
+
+
+def sane(day: date) -> bool:
+    """Whether ``day`` is within the years a date of the data can be in."""
+    return EARLIEST <= day <= LATEST
+
+
 # Levels below a root beyond which a region or faction hierarchy is reported
 # by ``validate`` (the real ones are six levels and three).
 MAX_DEPTH = 16

@@ -15,7 +15,7 @@ from store import Store
 from store.text import shown
 
 from ..widgets.lists import KeyedOptionList
-from store.db import TIER_LABELS, TIER_CODE, TIER_NAME
+from store.search import TIER_CODE, TIER_LABELS, TIER_NAME
 
 
 class SearchScreen(ModalScreen[str | None]):
