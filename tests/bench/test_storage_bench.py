@@ -228,7 +228,7 @@ def test_write_whole_file(big: BigFiles, report: Report) -> None:
     finally:
         stock.close()
         ours.close()
-    del data
+    data = None  # let the tables go before the next measure
     report.add("a", "write: storage.write(), whole db, fsync", baseline="JSONStorage.write() (json.dumps, fsync)",
                base=base, ours=mine, runs=RUNS,
                note="frontlines also cleans text, writes a temp file, fsyncs it and the folder, and renames")
