@@ -1205,3 +1205,21 @@ async def test_the_detail_pane_says_where_a_status_comes_from(app_factory) -> No
         assert "○ Not recorded on this date" in shown
         assert "no source says who held it" in shown
         assert row_of(app.miller.current, "Helleh").lstrip().startswith("○")
+
+
+async def test_hidden_panes_are_built_when_first_shown(app_factory) -> None:
+    app = app_factory(at=D("2018-04-19"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert not app.query(EventsPane) and not app.query(FactionsPane)  # nothing built for them at start
+        app.theme = "textual-light"  # a theme change before they exist reaches them when they are built
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert len(app.query(EventsPane)) == 1 and app.query_one(EventsPane).display
+        assert app.query_one(EventsPane).colours == app.colours
+        await pilot.press("f")
+        await pilot.pause()
+        assert len(app.query(FactionsPane)) == 1 and app.query_one(FactionsPane).colours == app.colours
+        await pilot.press("e", "e")  # back and forth: built once
+        await pilot.pause()
+        assert len(app.query(EventsPane)) == 1

@@ -136,9 +136,9 @@ class FrontlinesApp(App[None]):
         with Horizontal(id="main"):
             yield MillerColumns(self.store, self.as_of, id="miller")
             with ContentSwitcher(initial="detail", id="right"):
+                # The events and factions panes are built when first shown
+                # (see _ensure_pane): on a big database each takes a while.
                 yield DetailPane(self.store, id="detail")
-                yield EventsPane(self.store, id="events")
-                yield FactionsPane(self.store, id="factions")
         yield Chronicle(id="chronicle")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -193,8 +193,10 @@ class FrontlinesApp(App[None]):
         self.colours = palette(self.current_theme.dark if self.current_theme else True)
         self.miller.set_colours(self.colours)
         self.query_one(DetailPane).colours = self.colours
-        self.query_one(EventsPane).set_colours(self.colours)
-        self.query_one(FactionsPane).set_colours(self.colours)
+        for pane in self.query(EventsPane):
+            pane.set_colours(self.colours)
+        for faction_pane in self.query(FactionsPane):
+            faction_pane.set_colours(self.colours)
         self._refresh_right()
 
     # --- the highlighted place ---------------------------------------------------------------
@@ -229,19 +231,29 @@ class FrontlinesApp(App[None]):
         self.query_one(ContentSwitcher).current = pane
         self._refresh_right()
 
-    def action_toggle_events(self) -> None:
+    async def _ensure_pane(self, name: str) -> None:
+        """Build and mount the events or factions pane the first time it is shown."""
+        if self.query(f"#{name}"):
+            return
+        pane: EventsPane | FactionsPane = (EventsPane if name == "events" else FactionsPane)(self.store, id=name)
+        pane.colours = self.colours
+        await self.query_one(ContentSwitcher).mount(pane)
+
+    async def action_toggle_events(self) -> None:
         if self.pane == "events":
             self._show_pane("detail")
             self.miller.current.focus()
         else:
+            await self._ensure_pane("events")
             self._show_pane("events")
             self.query_one(EventsPane).focus_list()
 
-    def action_toggle_factions(self) -> None:
+    async def action_toggle_factions(self) -> None:
         if self.pane == "factions":
             self._show_pane("detail")
             self.miller.current.focus()
         else:
+            await self._ensure_pane("factions")
             self._show_pane("factions")
             self.query_one(FactionsPane).show(self.as_of)
             self.query_one(FactionsPane).focus_tree()
