@@ -260,6 +260,7 @@ class Store:
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
         self._derived: dict[tuple[str, date], Control] = {}
+        self._runs: dict[str, dict[int, tuple[date, date | None]]] = {}  # see _stretch
 
     def _periods_from_claims(self, own: Mapping[str, list[Period]]) -> dict[str, list[Period]]:
         """Periods for every place without children or periods of its own,
@@ -498,15 +499,10 @@ class Store:
 
     def _stretch(self, region_id: str, period: Period) -> tuple[date, date | None]:
         """First and last day of the run of adjacent same-situation periods around ``period``."""
-        plist = self._periods[region_id]
-        index = plist.index(period)
-        start_index = index
-        while start_index > 0 and _continues(plist[start_index - 1], plist[start_index]):
-            start_index -= 1
-        end_index = index
-        while end_index + 1 < len(plist) and _continues(plist[end_index], plist[end_index + 1]):
-            end_index += 1
-        return plist[start_index].start, plist[end_index].end
+        runs = self._runs.get(region_id)
+        if runs is None:
+            runs = self._runs[region_id] = _runs(self._periods[region_id])
+        return runs[id(period)]
 
     def breakdown(self, region_id: str, day: date) -> Breakdown:
         units = self.units(region_id)
@@ -861,6 +857,21 @@ def _claim_timeline(region_id: str, candidates: list[tuple[int, Claim]]) -> list
         if count:
             period.id = f"{period.id}#{count + 1}"
     return periods
+
+
+def _runs(plist: list[Period]) -> dict[int, tuple[date, date | None]]:
+    """For each period of a region (by identity), the first and last day of
+    the run of adjacent same-situation periods it belongs to: one pass."""
+    out: dict[int, tuple[date, date | None]] = {}
+    first = 0
+    for index in range(len(plist)):
+        if index + 1 < len(plist) and _continues(plist[index], plist[index + 1]):
+            continue
+        bounds = (plist[first].start, plist[index].end)
+        for member in plist[first : index + 1]:
+            out[id(member)] = bounds
+        first = index + 1
+    return out
 
 
 def _same_situation(a: Period, b: Period) -> bool:
