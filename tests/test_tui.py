@@ -27,6 +27,7 @@ from tui.widgets.chronicle import Chronicle
 from tui.widgets.detail import DetailPane
 from tui.widgets.events import EventsPane
 from tui.widgets.factions import FactionsPane
+from tui.widgets.miller import MillerColumns
 from tui.widgets.places import PlaceColumn
 from tui.widgets.topbar import TopBar
 
@@ -1223,3 +1224,47 @@ async def test_hidden_panes_are_built_when_first_shown(app_factory) -> None:
         await pilot.press("e", "e")  # back and forth: built once
         await pilot.pause()
         assert len(app.query(EventsPane)) == 1
+
+
+async def test_the_screen_comes_up_before_the_database_is_open(bundled_store: Store) -> None:
+    import threading
+
+    from store import StoreError
+    from tui.app import FrontlinesApp
+
+    release = threading.Event()
+
+    def slow_open() -> Store:
+        release.wait(10)
+        return bundled_store
+
+    app = FrontlinesApp(None, loader=slow_open, loading_label="Opening damascus.json…", use_keymap_file=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert app.loading and "Opening damascus.json…" in shown  # the first frame, without the data
+        await pilot.press("l", "e", "right_square_bracket")  # nothing to act on yet: ignored, no crash
+        release.set()
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if not app.loading and app.query(MillerColumns):
+                break
+        await pilot.pause()
+        assert not app.loading
+        assert app.as_of == bundled_store.span[1]
+        assert "Damascus Province" in "\n".join(screen_lines(app))
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.miller.highlighted.id == "SY01"
+
+    def broken() -> Store:
+        raise StoreError("broken.json: invalid JSON at line 1, column 2")
+
+    failing = FrontlinesApp(None, loader=broken, use_keymap_file=False)
+    async with failing.run_test(size=(80, 24)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if failing.load_error:
+                break
+    assert failing.return_code == 1
+    assert failing.load_error == "broken.json: invalid JSON at line 1, column 2"

@@ -9,19 +9,20 @@ show. Every binding is declared once, with an id, on the class that owns it
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 
-from store import Region, Store
+from store import Region, Store, StoreError
 from store.dates import add_months
 from store.text import safe_message
 
@@ -80,14 +81,25 @@ class FrontlinesApp(App[None]):
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         *,
         at: date | None = None,
         keymap_path: Path | None = None,
         use_keymap_file: bool = True,
+        loader: Callable[[], Store] | None = None,
+        loading_label: str = "",
     ) -> None:
+        """With ``store`` None, ``loader`` opens it in a worker thread while the
+        screen already shows the layout and a loading state (a big database
+        takes seconds to open; the first frame never waits for it)."""
         super().__init__()
-        self.store = store
+        if store is None and loader is None:
+            raise ValueError("FrontlinesApp needs a store or a loader")
+        self.store: Store = store  # type: ignore[assignment]  # set by the loader before any use
+        self._loader = loader
+        self._loading_label = loading_label
+        self._at = at
+        self.load_error: str | None = None  # why the store could not be opened, for the CLI to say
         self.focus_region: str | None = None
         self.startup_notes: list[str] = []  # shown once the screen is up (e.g. "created your copy")
         self.pane = "detail"
@@ -100,7 +112,7 @@ class FrontlinesApp(App[None]):
             self.set_keymap(self.keymap.keys)
             defaults = {b.id: b.key for _, bindings in self.binding_sections() for b in bindings if b.id}
             self.keymap.warnings.extend(conflicts(self.keymap, defaults))
-        self.set_reactive(FrontlinesApp.as_of, at or store.span[1])
+        self.set_reactive(FrontlinesApp.as_of, at or (store.span[1] if store is not None else date.today()))
 
     # --- bindings, for help, palette and keymap validation -----------------------------------
 
@@ -130,7 +142,24 @@ class FrontlinesApp(App[None]):
 
     # --- layout ---------------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        return self.store is None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the store opens, only leaving (and the help) make sense.
+        if self.loading and action not in ("quit", "help"):
+            return False
+        return True
+
     def compose(self) -> ComposeResult:
+        if self.loading:
+            yield Static(Text("frontlines", style="bold"), id="topbar")
+            with Horizontal(id="main"):
+                yield LoadingIndicator(id="loading")
+            yield Static(Text(self._loading_label or "Opening the database…"), id="chronicle")
+            yield Footer(compact=True, show_command_palette=False)
+            return
         yield TopBar(self.store.title, self.as_of, id="topbar")
         yield Breadcrumb(id="breadcrumb")
         with Horizontal(id="main"):
@@ -147,6 +176,33 @@ class FrontlinesApp(App[None]):
         return self.query_one(MillerColumns)
 
     def on_mount(self) -> None:
+        if self.loading:
+            self.run_worker(self._open_store, thread=True, exclusive=True, name="open the database")
+            return
+        self._start()
+
+    def _open_store(self) -> None:
+        """In a worker thread: open the store, then hand it to the app."""
+        assert self._loader is not None
+        try:
+            store = self._loader()
+        except StoreError as exc:
+            self.call_from_thread(self._open_failed, str(exc))
+            return
+        self.call_from_thread(self._opened, store)
+
+    async def _opened(self, store: Store) -> None:
+        self.store = store
+        self.set_reactive(FrontlinesApp.as_of, self._at or store.span[1])
+        await self.recompose()
+        self._start()
+
+    def _open_failed(self, message: str) -> None:
+        self.load_error = message
+        self.exit(return_code=1)
+
+    def _start(self) -> None:
+        """Everything that needs the store, once the main layout is composed."""
         self._apply_width(self.size.width)
         self._apply_theme_colours()
         self.miller.current.focus()
@@ -183,7 +239,8 @@ class FrontlinesApp(App[None]):
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App._on_resize stores the new size, so
         # self.size is still the old one here: use the event's.
-        self._apply_width(event.size.width)
+        if not self.loading:
+            self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
         self.miller.set_class(width < NARROW, "-narrow")
@@ -385,11 +442,20 @@ def make_app(store: Store, *, at: date | None = None, keymap_path: Path | None =
     return FrontlinesApp(store, at=at, keymap_path=keymap_path, use_keymap_file=use_keymap_file)
 
 
-def run_explorer(store: Store, *, at: date | None = None, no_color: bool = False, note: str | None = None) -> int:
+def run_explorer(
+    loader: Callable[[], Store],
+    *,
+    at: date | None = None,
+    no_color: bool = False,
+    note: str | None = None,
+    label: str = "",
+) -> tuple[int, str | None]:
+    """Run the explorer; the store is opened by ``loader`` once the screen is
+    up. The exit code, and why the database could not be opened (if so)."""
     if no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
-    app = make_app(store, at=at)
+    app = FrontlinesApp(None, at=at, loader=loader, loading_label=label)
     if note:
         app.startup_notes.append(note)
     app.run()
-    return app.return_code or 0
+    return (app.return_code or 0), app.load_error

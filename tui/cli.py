@@ -218,6 +218,11 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "import":
         return cmd_import(path, args)
 
+    at: PartialDate | None = getattr(args, "at", None)
+    no_color = bool(getattr(args, "no_color", False)) or bool(os.environ.get("NO_COLOR"))
+    if args.command is None:
+        return _explorer(path, at, no_color, created)
+
     from store import Store
 
     try:
@@ -227,14 +232,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in store.warnings:
         say(f"warning: {warning}")
 
-    at: PartialDate | None = getattr(args, "at", None)
     day = at.last if at else store.span[1]
-    no_color = bool(getattr(args, "no_color", False)) or bool(os.environ.get("NO_COLOR"))
-
-    if args.command is None:
-        from tui.app import run_explorer
-
-        return run_explorer(store, at=day, no_color=no_color, note=created)
 
     from . import report
 
@@ -251,6 +249,26 @@ def run(args: argparse.Namespace) -> int:
         return handler(store, args, day, out)
     finally:
         out.flush()
+
+
+def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | None) -> int:
+    """The explorer: its screen comes up at once and the database opens
+    behind it; if the database cannot be read, the same one-line error as
+    the commands', after the screen is gone."""
+    from store import Store
+    from store.storage import where
+    from tui.app import run_explorer
+
+    code, error = run_explorer(
+        lambda: Store.open(path, readonly=True),
+        at=at.last if at else None,
+        no_color=no_color,
+        note=created,
+        label=f"Opening {where(path)}…",
+    )
+    if error:
+        raise CliError(error)
+    return code
 
 
 def explorer_problem() -> str | None:
