@@ -20,13 +20,16 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from store.dates import DateError, PartialDate, parse_partial
 from store.model import LEVELS
 from store.text import safe_message, shown
 
 from .encoding import safe_stream
+
+if TYPE_CHECKING:
+    from store import Store
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -297,7 +300,7 @@ def explorer_problem() -> str | None:
     return None
 
 
-def resolve_place(store: Any, query: str) -> Any:
+def resolve_place(store: Store, query: str) -> Any:
     resolution = store.resolve(query)
     if resolution.chosen is not None:
         return resolution.chosen
@@ -323,7 +326,7 @@ def _emit_json(data: Any) -> None:
 # --- commands ------------------------------------------------------------------------
 
 
-def cmd_status(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+def cmd_status(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from store.export import control_dict
 
     region = resolve_place(store, args.place)
@@ -335,7 +338,7 @@ def cmd_status(store: Any, args: argparse.Namespace, day: date, out: Any) -> int
     return EXIT_OK
 
 
-def cmd_tree(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+def cmd_tree(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     if args.place:
         roots = [resolve_place(store, args.place)]
     else:
@@ -350,7 +353,7 @@ def cmd_tree(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
     return EXIT_OK
 
 
-def cmd_events(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+def cmd_events(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from store.export import event_dict
     from store.model import EVENT_TYPES
 
@@ -384,7 +387,7 @@ def cmd_events(store: Any, args: argparse.Namespace, day: date, out: Any) -> int
     return EXIT_OK
 
 
-def cmd_factions(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+def cmd_factions(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from store.export import faction_dict
 
     if args.json:
@@ -394,7 +397,7 @@ def cmd_factions(store: Any, args: argparse.Namespace, day: date, out: Any) -> i
     return EXIT_OK
 
 
-def cmd_history(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+def cmd_history(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from store.export import period_dict, region_dict
 
     region = resolve_place(store, args.place)
@@ -438,7 +441,7 @@ def cmd_import(path: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_validate(store: Any, args: argparse.Namespace, day: date, out: Any) -> int:
+def cmd_validate(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     problems = store.validate()
     out.problems(store, problems)
     return EXIT_FAIL if problems else EXIT_OK

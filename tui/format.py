@@ -7,7 +7,7 @@ like ``[link=x]`` is shown as typed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -22,6 +22,9 @@ from store.model import (
     Change,
     Control,
 )
+
+if TYPE_CHECKING:
+    from store import Store
 
 # Dark backgrounds take the Okabe-Ito colours as they are; light ones need
 # darker variants so yellow and grey stay legible.
@@ -103,7 +106,7 @@ def breakdown_bar(breakdown: Breakdown | None, cells: int, colours: dict[str, st
     return bar
 
 
-def citations(store: Any, source_ids: Iterable[str]) -> Text:
+def citations(store: Store, source_ids: Iterable[str]) -> Text:
     """One bullet per source: publication, title, date, and the address on its own line."""
     text = Text()
     for sid in source_ids:
@@ -122,7 +125,7 @@ def citations(store: Any, source_ids: Iterable[str]) -> Text:
     return text
 
 
-def describe_changes(store: Any, changes: Iterable[Change]) -> list[str]:
+def describe_changes(store: Store, changes: Iterable[Change]) -> list[str]:
     """One line per kind of change on a day, places grouped:
 
     ``2018-04-20 Dumair: Jaysh al-Islam -> Syrian Arab Army (takeover: Syrian forces enter Dumair)``
@@ -148,7 +151,7 @@ def describe_changes(store: Any, changes: Iterable[Change]) -> list[str]:
     return lines
 
 
-def _holder(store: Any, period: Any) -> str:
+def _holder(store: Store, period: Any) -> str:
     if period is None:
         return NOT_RECORDED_LABEL
     faction = store.factions.get(period.faction)
@@ -157,7 +160,7 @@ def _holder(store: Any, period: Any) -> str:
 
 
 
-def since_until(store: Any, control: Control, period: Any) -> str:
+def since_until(store: Store, control: Control, period: Any) -> str:
     """'since 2016-01-01 (the start of the data), until 2018-04-19' for a place's own situation.
 
     The situation's first day (adjacent records of the same holder count as
@@ -187,7 +190,7 @@ def location_text(region: Any) -> str | None:
     return f"at {north}, {east}{note}"
 
 
-def claim_parts(store: Any, claim_id: str) -> tuple[str, str, list[str]]:
+def claim_parts(store: Store, claim_id: str) -> tuple[str, str, list[str]]:
     """(area name, area id, names of the places it leaves out) of an area claim."""
     claim = store.claims.get(claim_id)
     if claim is None:
@@ -197,7 +200,7 @@ def claim_parts(store: Any, claim_id: str) -> tuple[str, str, list[str]]:
     return area, claim.region, excepted
 
 
-def claim_text(store: Any, claim_id: str) -> str:
+def claim_text(store: Store, claim_id: str) -> str:
     """'from an area claim on Yabroud (SY0305), which leaves out ...'"""
     area, code, excepted = claim_parts(store, claim_id)
     text = f"from an area claim on {area} ({code})"

@@ -11,7 +11,7 @@ import sys
 import textwrap
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -21,6 +21,9 @@ from store.text import safe_message
 
 from .encoding import safe_stream
 from .format import bloc_glyph, claim_text, control_glyph, location_text, palette, since_until, status_text
+
+if TYPE_CHECKING:
+    from store import Store
 
 DIM = "dim"
 COLOURS = palette(dark=True)
@@ -87,7 +90,7 @@ class Printer:
 
     # --- status --------------------------------------------------------------------
 
-    def status(self, store: Any, control: Control) -> None:
+    def status(self, store: Store, control: Control) -> None:
         region = control.region
         self._heading(region)
         path = " > ".join(r.name for r in store.ancestors(region.id))
@@ -130,7 +133,7 @@ class Printer:
         if location:
             self.line(("  " + location, DIM))
 
-    def _claim(self, store: Any, claim_id: str) -> None:
+    def _claim(self, store: Store, claim_id: str) -> None:
         self._wrapped("  ", claim_text(store, claim_id))
 
     def _heading(self, region: Region) -> None:
@@ -140,7 +143,7 @@ class Printer:
         parts += [(f"  {region.id} · {region.level}", DIM)]
         self.line(*parts)
 
-    def _breakdown(self, store: Any, control: Control) -> None:
+    def _breakdown(self, store: Store, control: Control) -> None:
         breakdown = control.breakdown
         assert breakdown is not None
         self.line(f"  {breakdown.total} places under it:")
@@ -155,7 +158,7 @@ class Printer:
         )
         self._wrapped("    by faction: ", factions)
 
-    def _sources(self, store: Any, source_ids: Iterable[str]) -> None:
+    def _sources(self, store: Store, source_ids: Iterable[str]) -> None:
         ids = list(source_ids)
         if not ids:
             self.line(("  sources: none recorded", "yellow"))
@@ -183,7 +186,7 @@ class Printer:
 
     # --- tree --------------------------------------------------------------------------
 
-    def tree(self, store: Any, roots: list[Region], day: date, depth: int | None) -> None:
+    def tree(self, store: Store, roots: list[Region], day: date, depth: int | None) -> None:
         self.line((f"As of {day.isoformat()}", DIM))
         for region, level in store.walk_regions(roots, depth):
             control = store.control(region.id, day)
@@ -206,7 +209,7 @@ class Printer:
 
     # --- events ------------------------------------------------------------------------
 
-    def events(self, store: Any, events: list[Event]) -> None:
+    def events(self, store: Store, events: list[Event]) -> None:
         if not events:
             self.line(("no events match", DIM))
             return
@@ -225,7 +228,7 @@ class Printer:
 
     # --- factions -----------------------------------------------------------------------
 
-    def factions(self, store: Any) -> None:
+    def factions(self, store: Store) -> None:
         for faction, level in store.walk_factions():
             bloc = BLOCS[faction.bloc_key]
             self.line(
@@ -240,7 +243,7 @@ class Printer:
 
     # --- history ------------------------------------------------------------------------
 
-    def history(self, store: Any, region: Region, periods: list[Period]) -> None:
+    def history(self, store: Store, region: Region, periods: list[Period]) -> None:
         self._heading(region)
         for period in periods:
             faction = store.factions.get(period.faction)
@@ -266,7 +269,7 @@ class Printer:
 
     # --- validate -----------------------------------------------------------------------
 
-    def problems(self, store: Any, problems: list[Problem]) -> None:
+    def problems(self, store: Store, problems: list[Problem]) -> None:
         counts = (
             f"{len(store.regions)} regions, {len(store.factions)} factions, {len(store.periods)} periods, "
             f"{len(store.events)} events, {len(store.claims)} area claims, {len(store.sources)} sources"
@@ -290,6 +293,6 @@ def _indent(level: int) -> str:
     return "  " * _MAX_INDENT + f"[{level}] "
 
 
-def _faction_name(store: Any, faction_id: str) -> str:
+def _faction_name(store: Store, faction_id: str) -> str:
     faction = store.factions.get(faction_id)
     return faction.name if faction else faction_id
