@@ -261,6 +261,7 @@ class Store:
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
         self._derived: dict[tuple[str, date], Control] = {}
         self._runs: dict[str, dict[int, tuple[date, date | None]]] = {}  # see _stretch
+        self._shares: dict[tuple[str, tuple[date, ...]], list[dict[str, float]]] = {}  # see bloc_shares_over_time
 
     def _periods_from_claims(self, own: Mapping[str, list[Period]]) -> dict[str, list[Period]]:
         """Periods for every place without children or periods of its own,
@@ -546,8 +547,20 @@ class Store:
         held by each bloc (NOT_RECORDED for places nothing covers that day).
 
         One sweep over the subtree's changes, not a lookup per unit and day,
-        so a chart of the root of a 10,000-place database stays cheap.
+        so a chart of the root of a 10,000-place database stays cheap; the
+        last few answers are kept, as a chart is drawn again on every repaint.
         """
+        key = (region_id, tuple(days))
+        cached = self._shares.get(key)
+        if cached is not None:
+            return [dict(shares) for shares in cached]
+        result = self._bloc_shares_over_time(region_id, days)
+        if len(self._shares) >= 32:
+            self._shares.pop(next(iter(self._shares)))
+        self._shares[key] = result
+        return [dict(shares) for shares in result]
+
+    def _bloc_shares_over_time(self, region_id: str, days: list[date]) -> list[dict[str, float]]:
         units = self.units(region_id)
         if not days or not units:
             return [{} for _ in days]

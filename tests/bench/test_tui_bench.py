@@ -545,7 +545,7 @@ def test_bundled_first_paint_before_and_after_the_gazetteer(report: Report) -> N
     async def main() -> None:
         await one("before")  # warm-up, untimed
         opens["before"].clear()
-        for index in range(RUNS):
+        for index in range(max(RUNS, 9)):
             for kind in (("before", "after") if index % 2 == 0 else ("after", "before")):
                 paints[kind].append(await one(kind))
 
@@ -556,12 +556,14 @@ def test_bundled_first_paint_before_and_after_the_gazetteer(report: Report) -> N
     report.add("d", "bundled file size, with every COD-AB place", baseline=baseline, kind="bytes",
                base=sizes["before"], ours=sizes["after"], runs=1, note="must stay under about 2 MB")
     report.add("d", "Store.open, bundled data", baseline=baseline,
-               base=median(opens["before"]), ours=median(opens["after"]), runs=RUNS)
+               base=median(opens["before"]), ours=median(opens["after"]), runs=max(RUNS, 9))
     report.add("d", "first frame, headless: bundled data", baseline=baseline,
-               base=first["before"], ours=first["after"], runs=RUNS,
-               note="the same harness as above, the two data sets alternating")
+               base=first["before"], ours=first["after"], runs=max(RUNS, 9),
+               note="the same harness as above, the two data sets alternating; medians (the check compares the fastest)")
     report.add("d", "start-up drawn, headless: bundled data", baseline=baseline,
-               base=drawn["before"], ours=drawn["after"], runs=RUNS)
+               base=drawn["before"], ours=drawn["after"], runs=max(RUNS, 9))
     assert sizes["after"] < 2_000_000
-    # Not slower: within the noise of a shared machine (the frame is the same layout either way).
-    assert first["after"] <= first["before"] * 1.25, (first, drawn)
+    # Not slower: the fastest of the alternating runs, the figure least disturbed
+    # by what else the machine (or an earlier benchmark's big store) is doing.
+    fastest = {k: min(p.first for p in v) for k, v in paints.items()}
+    assert fastest["after"] <= fastest["before"] * 1.25, (fastest, first, drawn)
