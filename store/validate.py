@@ -72,12 +72,7 @@ class _Validator:
         for region in self.store.regions.values():
             if region.level not in LEVELS:
                 add("regions", region.id, f"unknown level '{region.level}' (expected one of {', '.join(LEVELS)})")
-            if region.parent is not None and region.parent not in self.store.regions:
-                add("regions", region.id, f"parent '{region.parent}' does not exist")
-            if region.parent == region.id:
-                add("regions", region.id, "is its own parent")
-            elif region.id in looped:
-                add("regions", region.id, "its parents form a cycle")
+            _check_parent(add, "regions", region.id, region.parent, self.store.regions, looped, "")
             if region.lat is not None and not -90 <= region.lat <= 90:
                 add("regions", region.id, f"latitude {region.lat} out of range")
             if region.lon is not None and not -180 <= region.lon <= 180:
@@ -93,12 +88,10 @@ class _Validator:
         for faction in self.store.factions.values():
             if faction.bloc not in BLOCS:
                 add("factions", faction.id, f"unknown bloc '{faction.bloc}' (expected one of {', '.join(BLOCS)})")
-            if faction.parent is not None and faction.parent not in self.store.factions:
-                add("factions", faction.id, f"parent '{faction.parent}' does not exist")
-            if faction.parent == faction.id:
-                add("factions", faction.id, "is its own parent")
-            elif faction.id in self.store._faction_cycles:
-                add("factions", faction.id, "its parents form a cycle (shown at the top of the tree)")
+            _check_parent(
+                add, "factions", faction.id, faction.parent, self.store.factions, self.store._faction_cycles,
+                " (shown at the top of the tree)",
+            )
         for fid, depth in too_deep(self.store._faction_children):
             add("factions", fid, f"is {depth} levels below its root; more than {MAX_DEPTH} is not a real hierarchy")
 
@@ -239,3 +232,13 @@ def _ends_before_start(start_text: str, end_text: str) -> bool:
         return parse_partial(end_text).last < parse_partial(start_text).first
     except ValueError:
         return False
+
+
+def _check_parent(add: Any, table: str, rid: str, parent: str | None, known: Any, looped: set[str], note: str) -> None:
+    """A region's or faction's parent: it exists, is not itself, and its chain does not loop."""
+    if parent is not None and parent not in known:
+        add(table, rid, f"parent '{parent}' does not exist")
+    if parent == rid:
+        add(table, rid, "is its own parent")
+    elif rid in looped:
+        add(table, rid, f"its parents form a cycle{note}")
