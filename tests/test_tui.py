@@ -1112,8 +1112,14 @@ async def test_j_and_k_move_in_every_list_and_follow_a_remap(app_factory, tmp_pa
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f")
         await pilot.pause()
-        await pilot.press("j", "j", "enter")  # the tree's own j: down to the army; enter: its places
+        tree = app.query_one(FactionsPane).query_one(Tree)
+        line = tree.cursor_line
+        await pilot.press("j")  # remapped away: j no longer moves the tree either
         await pilot.pause()
+        assert tree.cursor_line == line
+        await pilot.press("n", "n", "enter")  # one remap moves every list: down to the army; enter: its places
+        await pilot.pause()
+        assert tree.cursor_line == line + 2
         holdings = app.query_one(FactionsPane).query_one("#holdings", OptionList)
         assert app.focused is holdings
         assert holdings.highlighted == 0

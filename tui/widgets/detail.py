@@ -24,8 +24,8 @@ class DetailPane(VerticalScroll):
     """Names, codes, controller and evidence, history, and for parents the breakdown."""
 
     BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
+        Binding("j", "scroll_down", "Scroll down", show=False, id="list.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="list.up"),
     ]
 
     DEFAULT_CSS = """

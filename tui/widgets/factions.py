@@ -27,8 +27,8 @@ class FactionTree(Tree[str]):
     """The faction tree, with the same j/k movement as the place lists."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="factions.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="factions.up"),
+        Binding("j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up"),
     ]
 
 
