@@ -1274,3 +1274,35 @@ async def test_the_screen_comes_up_before_the_database_is_open(bundled_store: St
                 break
     assert failing.return_code == 1
     assert failing.load_error == "broken.json: invalid JSON at line 1, column 2"
+
+
+def test_every_class_with_keys_says_where_the_help_lists_them() -> None:
+    from textual.widget import Widget
+
+    import tui  # noqa: F401
+    from tui.app import FrontlinesApp, _with_help_section
+
+    listed = {name for name, _ in FrontlinesApp.binding_sections()}
+    assert {"Everywhere", "Places", "Lists", "Details pane", "Events pane", "Factions pane", "Search", "Help"} <= listed
+    # Every binding of our widgets and screens is in the help: a class with keys
+    # of its own declares a section, or reuses bindings another one lists
+    # (the holdings list takes RowList's).
+    in_help = {id(b) for _, bindings in FrontlinesApp.binding_sections() for b in bindings}
+    ours = [k for k in _all_subclasses(Widget) if k.__module__.startswith("tui.") and k.__dict__.get("BINDINGS")]
+    assert len(ours) >= 8
+    missing = [
+        k.__name__ for k in ours
+        if "HELP_SECTION" not in k.__dict__ and not all(id(b) in in_help for b in k.__dict__["BINDINGS"])
+    ]
+    assert not missing, missing
+    assert all(k in ours for k in _with_help_section(Widget))
+
+
+def _all_subclasses(base: type) -> list[type]:
+    out, stack = [], list(base.__subclasses__())
+    while stack:
+        klass = stack.pop()
+        if klass not in out:
+            out.append(klass)
+            stack.extend(klass.__subclasses__())
+    return out

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 
 from store import Region, Store, StoreError
@@ -36,9 +37,8 @@ from .widgets.breadcrumb import Breadcrumb
 from .widgets.chronicle import Chronicle
 from .widgets.detail import DetailPane
 from .widgets.events import EventsPane
-from .widgets.factions import FactionsPane, FactionTree
+from .widgets.factions import FactionsPane
 from .widgets.miller import MillerColumns
-from .widgets.rowlist import RowList
 from .widgets.topbar import TopBar
 
 NARROW = 100  # below this width the preview column folds away
@@ -116,18 +116,18 @@ class FrontlinesApp(App[None]):
 
     # --- bindings, for help, palette and keymap validation -----------------------------------
 
+    HELP_SECTION = ("Everywhere", 10)
+
     @classmethod
     def binding_sections(cls) -> list[tuple[str, Sequence[Binding]]]:
+        """Every key of the explorer, by section, for the help, the palette and
+        keymap checks. Each class that owns bindings says under which section
+        they belong (``HELP_SECTION``); nothing here lists them by hand."""
+        owners = [cls, *_with_help_section(Widget)]  # screens are widgets too
+        owners.sort(key=lambda owner: owner.__dict__["HELP_SECTION"][1])
         return [
-            ("Everywhere", cls.app_bindings()),
-            ("Places", [b for b in MillerColumns.BINDINGS if isinstance(b, Binding)]),
-            ("Lists", [b for b in RowList.BINDINGS if isinstance(b, Binding)]),
-            ("Details pane", [b for b in DetailPane.BINDINGS if isinstance(b, Binding)]),
-            ("Events pane", [b for b in EventsPane.BINDINGS if isinstance(b, Binding)]),
-            ("Factions pane", [b for b in FactionTree.BINDINGS if isinstance(b, Binding)]),
-            ("Search", [b for b in SearchScreen.BINDINGS if isinstance(b, Binding)]),
-            ("Date prompt", [b for b in DatePrompt.BINDINGS if isinstance(b, Binding)]),
-            ("Help", [b for b in HelpScreen.BINDINGS if isinstance(b, Binding)]),
+            (owner.__dict__["HELP_SECTION"][0], [b for b in owner.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)])
+            for owner in owners
         ]
 
     @classmethod
@@ -459,3 +459,19 @@ def run_explorer(
         app.startup_notes.append(note)
     app.run()
     return (app.return_code or 0), app.load_error
+
+
+def _with_help_section(base: type) -> list[type]:
+    """The subclasses of ``base``, however deep, that declare a HELP_SECTION of their own."""
+    found: list[type] = []
+    stack = list(base.__subclasses__())
+    seen: set[type] = set()
+    while stack:
+        klass = stack.pop()
+        if klass in seen:
+            continue
+        seen.add(klass)
+        if "HELP_SECTION" in klass.__dict__:
+            found.append(klass)
+        stack.extend(klass.__subclasses__())
+    return found

@@ -21,6 +21,7 @@ _PARTIAL = re.compile(r"^\d{1,3}$|^\d{4}-$|^\d{4}-0$|^\d{4}-\d{1,2}-$|^\d{4}-\d{
 
 class DatePrompt(ModalScreen[date | None]):
     """Returns the chosen day (a month or year means its last day), or None."""
+    HELP_SECTION = ("Date prompt", 80)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [Binding("escape", "cancel", "Close", id="date.cancel")]
 

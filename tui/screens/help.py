@@ -39,6 +39,8 @@ def key_label(keys: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    HELP_SECTION = ("Help", 90)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
+
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
     DEFAULT_CSS = """

@@ -20,6 +20,7 @@ from store.search import TIER_CODE, TIER_LABELS, TIER_NAME
 
 class SearchScreen(ModalScreen[str | None]):
     """Returns the chosen region id, or None."""
+    HELP_SECTION = ("Search", 70)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="search.cancel"),

@@ -22,6 +22,7 @@ DIM = "dim"
 
 class DetailPane(VerticalScroll):
     """Names, codes, controller and evidence, history, and for parents the breakdown."""
+    HELP_SECTION = ("Details pane", 40)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
         Binding("j", "scroll_down", "Scroll down", show=False, id="list.down"),

@@ -59,6 +59,7 @@ class EventList(RowList):
 
 class EventsPane(Vertical):
     """A filter row (type, faction) over the list of events, oldest first."""
+    HELP_SECTION = ("Events pane", 50)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
         Binding("y", "cycle_type", "Type", id="events.type", tooltip="Cycle the event-type filter (offensive, agreement, ...)"),

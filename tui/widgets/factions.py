@@ -25,6 +25,7 @@ MAX_TREE_DEPTH = 12  # real faction trees are three deep; Textual's Tree recurse
 
 class FactionTree(Tree[str]):
     """The faction tree, with the same j/k movement as the place lists."""
+    HELP_SECTION = ("Factions pane", 60)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="list.down"),

@@ -22,6 +22,7 @@ from .rowlist import RowList
 
 class MillerColumns(Horizontal):
     """Two place columns; ``h``/``l`` move up and down the hierarchy."""
+    HELP_SECTION = ("Places", 20)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
         Binding("l,right", "descend", "In", id="nav.descend", tooltip="Into the highlighted place: list the places under it"),

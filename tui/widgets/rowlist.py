@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 class RowList(ScrollView, can_focus=True):
     """A virtual list of one-line rows with a cursor."""
+    HELP_SECTION = ("Lists", 30)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
