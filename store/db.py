@@ -384,15 +384,7 @@ class Store:
         cached = self._descendants.get(region_id)
         if cached is not None:
             return cached
-        out: set[str] = set()
-        stack = [region_id]
-        while stack:
-            rid = stack.pop()
-            if rid in out:
-                continue
-            out.add(rid)
-            stack.extend(self._children.get(rid, ()))
-        result = frozenset(out)
+        result = frozenset(rid for rid, _ in walk(self._children, [region_id], None))
         self._descendants[region_id] = result
         return result
 
@@ -697,15 +689,8 @@ class Store:
             yield self.regions[rid], depth
 
     def faction_descendants(self, faction_id: str) -> list[str]:
-        out, stack, seen = [], [faction_id], set()
-        while stack:
-            fid = stack.pop()
-            if fid in seen:
-                continue
-            seen.add(fid)
-            out.append(fid)
-            stack.extend(self._faction_children.get(fid, ()))
-        return out
+        """The faction and every faction under it, depth first."""
+        return [fid for fid, _ in walk(self._faction_children, [faction_id], None)]
 
     def holdings(self, faction_id: str, day: date) -> list[Region]:
         """Units (regions with their own periods) the faction controlled on ``day``, by name."""

@@ -142,9 +142,8 @@ def _cod_layout(props: dict[str, Any]) -> tuple[str | None, str | None, list[tup
     if "HAY_PCODE" in props:  # a Damascus neighbourhood: its parent is the city
         city = _first(props, "CITY_PCODE")
         return "neighbourhood", city, []
-    common = [n for n in range(1, 6) if _first(props, f"ADM{n}_PCODE")]
-    if common:
-        deepest = max(common)
+    deepest = _common_level(props)
+    if deepest is not None:
         ancestors = [
             (code, _first(props, f"ADM{n}_EN", f"ADM{n}_NAME"), _first(props, f"ADM{n}_AR"), _COMMON_LEVELS[n])
             for n in range(deepest - 1, 0, -1)
@@ -203,23 +202,28 @@ def read_units(data: Any, fields: FieldNames, level: str | None) -> tuple[list[U
     return units, problems
 
 
-def _common_code(props: dict[str, Any]) -> str | None:
+def _common_level(props: dict[str, Any]) -> int | None:
+    """The deepest n with an ``ADMn_PCODE`` (the common COD-AB layout), or None."""
     levels = [n for n in range(1, 6) if _first(props, f"ADM{n}_PCODE")]
-    return f"ADM{max(levels)}_PCODE" if levels else None
+    return max(levels) if levels else None
+
+
+def _common_code(props: dict[str, Any]) -> str | None:
+    n = _common_level(props)
+    return f"ADM{n}_PCODE" if n is not None else None
 
 
 def _cod_name(props: dict[str, Any]) -> str | None:
-    common = _common_code(props)
-    if common:
-        n = common[3]
+    n = _common_level(props)
+    if n is not None:
         return _first(props, f"ADM{n}_EN", f"ADM{n}_NAME")
     return _first(props, "NAME_EN", "NAM_EN_REF", "NAME")
 
 
 def _cod_arabic(props: dict[str, Any]) -> str | None:
-    common = _common_code(props)
-    if common:
-        return _first(props, f"ADM{common[3]}_AR")
+    n = _common_level(props)
+    if n is not None:
+        return _first(props, f"ADM{n}_AR")
     return _first(props, "NAME_ARA", "NAME_AR")
 
 
@@ -292,13 +296,9 @@ def _attach(
     def put(name: str, value: Any) -> None:
         _fill(record, name, value, changed)
 
-    if source and source not in (record.get("sources") or ()):
-        put("sources", [*(record.get("sources") or ()), source])
-
+    _cite_and_name(record, source, unit.name_ar, changed)
     if not record.get("pcode") and unit.code.upper() not in {c.upper() for c in record.get("other_codes") or ()}:
         put("pcode", unit.code)
-    if not record.get("name_ar") and unit.name_ar:
-        put("name_ar", unit.name_ar)
     labels = [record.get("name"), *(record.get("alt_names") or ())]
     known = {matching.fold(label) for label in labels if isinstance(label, str)}
     # An admin unit's spelling that is also its parent's name (COD-AB calls
@@ -401,6 +401,14 @@ def _fill(record: dict[str, Any], name: str, value: Any, changed: list[str]) -> 
         changed.append(name)
 
 
+def _cite_and_name(record: dict[str, Any], source: str | None, name_ar: str | None, changed: list[str]) -> None:
+    """Make ``record`` cite the gazetteer and take its Arabic name if it has none."""
+    if source and source not in (record.get("sources") or ()):
+        _fill(record, "sources", [*(record.get("sources") or ()), source], changed)
+    if name_ar and not record.get("name_ar"):
+        _fill(record, "name_ar", name_ar, changed)
+
+
 def _note_ancestors(unit: Unit, regions: _Regions, result: ImportResult, source: str | None) -> None:
     """Ancestors the feature names that the database has: fill the Arabic
     name they lack and cite the gazetteer, as for the features themselves."""
@@ -409,10 +417,7 @@ def _note_ancestors(unit: Unit, regions: _Regions, result: ImportResult, source:
         if record is None:
             continue
         changed: list[str] = []
-        if name_ar and not record.get("name_ar"):
-            _fill(record, "name_ar", name_ar, changed)
-        if source and source not in (record.get("sources") or ()):
-            _fill(record, "sources", [*(record.get("sources") or ()), source], changed)
+        _cite_and_name(record, source, name_ar, changed)
         if changed and record["id"] not in result.created_parents:
             result.updated.setdefault(record["id"], []).extend(changed)
 
