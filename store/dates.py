@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,6 +9,16 @@ from datetime import date, timedelta
 from .text import shown
 
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
+
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """As ``calendar.monthrange(year, month)[1]`` (without importing calendar and locale)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
 
 
 class DateError(ValueError):
@@ -47,12 +56,13 @@ def parse_partial(text: str) -> PartialDate:
     month = int(month_s)
     if not 1 <= month <= 12:
         raise _not_a_date(text, f"month {month} is not between 1 and 12")
-    last_day = calendar.monthrange(year, month)[1]
+    last_day = days_in_month(year, month)
     if day_s is None:
         return PartialDate(date(year, month, 1), date(year, month, last_day), "month")
     day = int(day_s)
     if not 1 <= day <= last_day:
-        raise _not_a_date(text, f"{calendar.month_name[month]} {year} has days 1 to {last_day}")
+        month_name = date(2001, month, 1).strftime("%B")  # as calendar.month_name[month]
+        raise _not_a_date(text, f"{month_name} {year} has days 1 to {last_day}")
     d = date(year, month, day)
     return PartialDate(d, d, "day")
 
@@ -84,7 +94,7 @@ def add_months(d: date, months: int) -> date:
     index = max(12, min(index, 9999 * 12 + 11))
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(d.day, days_in_month(year, month)))
 
 
 def month_starts(first: date, last: date) -> list[date]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 from .storage import StoreError, atomic_write, read_regular, where
@@ -27,6 +26,8 @@ EARLIER_RELEASES: dict[int, str] = {  # size in bytes -> SHA-256
 
 def bundled_path() -> Path:
     """The data set shipped with the package (works from a wheel too)."""
+    from importlib import resources
+
     return Path(str(resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_NAME)))
 
 
@@ -80,13 +81,13 @@ def refresh_user_copy(target: Path) -> str | None:
     Anything unexpected (the copy unreadable, in use by a writer, a
     read-only folder) leaves it as it is: the user still gets their copy.
     """
-    import hashlib
-
-    from .storage import WriterLock
-
     try:
         if target.stat().st_size not in EARLIER_RELEASES:
-            return None  # almost every copy: nothing read
+            return None  # almost every copy: nothing read (nor hashlib imported)
+        import hashlib
+
+        from .storage import WriterLock
+
         lock = WriterLock(target)
         lock.acquire()  # before reading, so a write by another process cannot slip in between
         try:

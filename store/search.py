@@ -9,7 +9,6 @@ contains it.
 from __future__ import annotations
 
 import bisect
-import difflib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -167,6 +166,8 @@ def resolve(store: Store, query: str) -> Resolution:
     return Resolution(query, None, (), tuple(suggest(store, query)))
 
 def suggest(store: Store, query: str, count: int = 5) -> list[Region]:
+    import difflib  # only here: most runs never suggest
+
     key = matching.fold(query)
     if not key:
         return []

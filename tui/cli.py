@@ -23,7 +23,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from store.dates import DateError, PartialDate, parse_partial
-from store.model import LEVELS
 from store.text import safe_message, shown
 
 from .encoding import safe_stream
@@ -128,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "options. Nothing is written if any feature cannot be used; running it again changes nothing.",
     )
     b.add_argument("file", metavar="FILE.geojson")
-    b.add_argument("--level", metavar="LEVEL", help="level of every feature: " + ", ".join(LEVELS))
+    b.add_argument("--level", metavar="LEVEL", action=_LevelOption)
     b.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     b.add_argument("--code-field", metavar="NAME", help="property holding the P-code (default: COD-AB's)")
     b.add_argument("--name-field", metavar="NAME", help="property holding the English name")
@@ -140,6 +139,25 @@ def build_parser() -> argparse.ArgumentParser:
     command("validate", "check the database: references, overlapping or inverted periods, sources")
     p = command("where", "print the path of the database that would be used")
     return parser
+
+
+class _LevelOption(argparse.Action):
+    """``--level``, stored as typed. Its help names the levels, read from the
+    model only when the help is shown: parsing a command line does not import it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+
+    @property  # type: ignore[override]
+    def help(self) -> str:
+        from store.model import LEVELS
+
+        return "level of every feature: " + ", ".join(LEVELS)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        pass  # the help above is the only one
 
 
 class _VersionAction(argparse.Action):
@@ -420,6 +438,7 @@ def cmd_import(path: Any, args: argparse.Namespace) -> int:
     """``import boundaries``: one atomic write, or nothing (see store.gazetteer)."""
     from store import StoreError
     from store.gazetteer import FieldNames, ImportProblem, import_boundaries, summary
+    from store.model import LEVELS
 
     if args.level is not None and args.level not in LEVELS:
         raise CliError(f"--level: unknown level '{shown(args.level)}'; use one of: {', '.join(LEVELS)}", EXIT_USAGE)

@@ -1,15 +1,16 @@
 """Turning store answers into Rich ``Text`` — shared by the CLI and the explorer.
 
 Stored text only ever goes into ``Text`` objects (never markup), so a name
-like ``[link=x]`` is shown as typed.
+like ``[link=x]`` is shown as typed. Rich is imported by the three helpers
+that build ``Text`` (:func:`control_glyph`, :func:`breakdown_bar`,
+:func:`citations`), not by this module: the CLI's plain output uses only the
+others and never loads it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
-
-from rich.text import Text
 
 from store.model import (
     BLOCS,
@@ -24,6 +25,8 @@ from store.model import (
 )
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from store import Store
 
 # Dark backgrounds take the Okabe-Ito colours as they are; light ones need
@@ -57,9 +60,16 @@ def control_key(control: Control) -> str:
     return "mixed" if control.status == "mixed" else NOT_RECORDED
 
 
-def control_glyph(control: Control, colours: dict[str, str]) -> Text:
+def control_style(control: Control, colours: dict[str, str]) -> tuple[str, str]:
+    """The glyph of ``control`` and the style it is drawn in."""
     key = control_key(control)
-    return Text(bloc_glyph(key), style=f"bold {colours.get(key, '')}".strip())
+    return bloc_glyph(key), f"bold {colours.get(key, '')}".strip()
+
+
+def control_glyph(control: Control, colours: dict[str, str]) -> Text:
+    from rich.text import Text
+
+    return Text(*control_style(control, colours))
 
 
 def status_text(control: Control) -> str:
@@ -98,6 +108,8 @@ def spread(counts: Sequence[tuple[str, int]], cells: int) -> list[str]:
 
 def breakdown_bar(breakdown: Breakdown | None, cells: int, colours: dict[str, str]) -> Text:
     """A bar of bloc glyphs, one cell per 1/``cells`` of the units."""
+    from rich.text import Text
+
     bar = Text()
     if breakdown is None or breakdown.total == 0:
         return bar
@@ -108,6 +120,8 @@ def breakdown_bar(breakdown: Breakdown | None, cells: int, colours: dict[str, st
 
 def citations(store: Store, source_ids: Iterable[str]) -> Text:
     """One bullet per source: publication, title, date, and the address on its own line."""
+    from rich.text import Text
+
     text = Text()
     for sid in source_ids:
         source = store.sources.get(sid)

@@ -1,52 +1,119 @@
 """Human-readable output of the CLI subcommands (Rich, never markup).
 
-All stored text goes into ``rich.text.Text`` objects, so a place called
-``[link=x]`` prints literally. Colour follows the terminal (none when piped,
-with ``NO_COLOR`` or ``--no-color``); glyphs carry the meaning without it.
+Stored text is never read as markup: it goes into ``rich.text.Text``
+objects, or straight to the stream when no style can be shown, so a place
+called ``[link=x]`` prints literally. Colour follows the terminal (none when
+piped, with ``NO_COLOR`` or ``--no-color``); glyphs carry the meaning
+without it. Output that cannot show a style (a pipe, a file) does not even
+import Rich: see :func:`plain_output`.
 """
 
 from __future__ import annotations
 
+import builtins
+import os
 import sys
 import textwrap
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL, Control, Event, Period, Problem, Region
 from store.text import safe_message
 
 from .encoding import safe_stream
-from .format import bloc_glyph, claim_text, control_glyph, location_text, palette, since_until, status_text
+from .format import bloc_glyph, claim_text, control_style, location_text, palette, since_until, status_text
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from store import Store
 
 DIM = "dim"
 COLOURS = palette(dark=True)
 
 
-class _PipeConsole(Console):
-    """A reader that stops reading (``| head``) is not an error: let the CLI exit 0."""
+def plain_output(stream: TextIO, environ: Any = None) -> bool:
+    """True when Rich would write ``stream`` without any style (its colour
+    system would be None) and measure it as :func:`plain_width` does; False
+    when only Rich can tell (then it is asked).
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
+    Rich (``Console.is_terminal``, ``Console._detect_color_system``) writes
+    no style to a stream that is not a terminal: ``TTY_COMPATIBLE=0``, else
+    ``FORCE_COLOR`` set and empty, else the stream is not a tty. Windows and
+    Jupyter have rules of their own: those are left to Rich.
+    """
+    env = os.environ if environ is None else environ
+    if sys.platform == "win32" or "get_ipython" in vars(builtins):
+        return False
+    compatible = env.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "0"
+    force = env.get("FORCE_COLOR")
+    if force is not None:
+        return force == ""
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return True  # Rich: no isatty, or a closed file, is not a terminal
+
+
+def plain_width(environ: Any = None) -> int:
+    """The width Rich gives a stream that is not a terminal (``Console.size``):
+    ``$COLUMNS``, else the first of standard input, output and error that is a
+    terminal, else 80."""
+    env = os.environ if environ is None else environ
+    columns = env.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        return int(columns)
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+        except (AttributeError, ValueError, OSError):  # not a terminal
+            continue
+        break
+    return width or 80
+
+
+def _is_text(value: Any) -> bool:
+    """Whether ``value`` is a ``rich.text.Text`` (nothing is if Rich was never loaded)."""
+    module = sys.modules.get("rich.text")
+    return module is not None and isinstance(value, module.Text)
+
+
+def _console(stream: TextIO, no_color: bool) -> Console:
+    from rich.console import Console
+
+    class _PipeConsole(Console):
+        """A reader that stops reading (``| head``) is not an error: let the CLI exit 0."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _PipeConsole(file=stream, markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False)
 
 
 class Printer:
     def __init__(self, *, no_color: bool = False, console: Console | None = None) -> None:
         # A stream that cannot encode every character (an ASCII or Latin-1
         # locale) gets transliterated output rather than a UnicodeEncodeError.
-        self.console = console or _PipeConsole(
-            file=safe_stream(sys.stdout), markup=False, highlight=False, emoji=False, no_color=no_color, soft_wrap=False
-        )
+        self._no_color = no_color
+        self._console = console
+        self._file: TextIO = console.file if console is not None else safe_stream(sys.stdout)
         self._pending: list[Any] = []  # Text, or str when plain
         self._width: int | None = None
-        self._plain = self.console.color_system is None
+        # No styles will be written (a pipe, a file, a terminal without
+        # colour): plain strings, without Rich's work per line, or Rich at all.
+        self._plain = self.console.color_system is None if console is not None or not plain_output(self._file) else True
+
+    @property
+    def console(self) -> Console:
+        """The Rich console, made when first needed (plain output never needs it)."""
+        if self._console is None:
+            self._console = _console(self._file, self._no_color)
+        return self._console
 
     # Lines are collected and printed in batches: one Console.print per
     # line was three quarters of the time of a long listing.
@@ -56,15 +123,15 @@ class Printer:
         # Stored text was cleaned at load; paths and typed text were not:
         # every string part is cleaned again here, the last step before the terminal.
         if self._plain:
-            # No styles will be written (a pipe, a file, a terminal without
-            # colour): plain strings, without Rich's work per line.
             self._pending.append(
                 "".join(
-                    part.plain if isinstance(part, Text) else safe_message(str(part[0] if isinstance(part, tuple) else part))
+                    part.plain if _is_text(part) else safe_message(str(part[0] if isinstance(part, tuple) else part))
                     for part in parts
                 )
             )
         else:
+            from rich.text import Text
+
             text = Text()
             for part in parts:
                 if isinstance(part, tuple):
@@ -83,10 +150,20 @@ class Printer:
             return
         lines, self._pending = self._pending, []
         if self._plain:
-            self.console.file.write("\n".join(lines) + "\n")  # type: ignore[arg-type]
-            self.console.file.flush()
+            self._file.write("\n".join(lines) + "\n")
+            self._file.flush()
         else:
+            from rich.text import Text
+
             self.console.print(Text("\n").join(lines), soft_wrap=True)
+
+    @property
+    def width(self) -> int:
+        """The width lines are wrapped to, measured once (at least 40)."""
+        if self._width is None:  # asking the console measures the terminal each time
+            width = plain_width() if self._console is None and self._plain else self.console.width
+            self._width = max(40, width)
+        return self._width
 
     # --- status --------------------------------------------------------------------
 
@@ -98,7 +175,7 @@ class Printer:
         who = control.faction.name if control.faction else ("mixed control" if control.status == "mixed" else NOT_RECORDED_LABEL)
         self.line(
             f"As of {control.at.isoformat()}: ",
-            control_glyph(control, COLOURS),
+            control_style(control, COLOURS),
             " ",
             (who, "bold"),
             f" ({status_text(control)})" if control.status not in (NOT_RECORDED, "mixed") else "",
@@ -175,9 +252,7 @@ class Printer:
                 self.line("      ", (source.url, "underline"))
 
     def _wrapped(self, prefix: str, text: str, indent: int | None = None) -> None:
-        if self._width is None:  # asking the console measures the terminal each time
-            self._width = max(40, self.console.width)
-        width = self._width
+        width = self.width
         pad = " " * (indent if indent is not None else len(prefix))
         lines = textwrap.wrap(text, width=width - len(pad), break_long_words=True, break_on_hyphens=False) or [""]
         self.line(prefix, lines[0])
@@ -200,7 +275,7 @@ class Printer:
             level_note = f" ({region.level})" if store.has_children(region.id) else ""
             self.line(
                 _indent(level),
-                control_glyph(control, COLOURS),
+                control_style(control, COLOURS),
                 " ",
                 region.name,
                 (level_note, DIM),
