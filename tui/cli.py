@@ -276,12 +276,16 @@ def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | 
     """The explorer: its screen comes up at once and the database opens
     behind it; if the database cannot be read, the same one-line error as
     the commands', after the screen is gone."""
-    from store import Store
     from store.storage import where
     from tui.app import run_explorer
 
+    def open_store() -> Store:  # in the explorer's worker thread, after its first frame
+        from store import Store
+
+        return Store.open(path, readonly=True)
+
     code, error = run_explorer(
-        lambda: Store.open(path, readonly=True),
+        open_store,
         at=at.last if at else None,
         no_color=no_color,
         note=created,

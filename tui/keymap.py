@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.storage import StoreError, read_regular, where
 from store.text import shown
 
 ENV_VAR = "FRONTLINES_KEYMAP"
@@ -67,11 +66,22 @@ def default_path() -> Path:
     return user_config_dir() / FILE_NAME
 
 
-def load_keymap(path: Path | None, known_ids: set[str]) -> Keymap:
-    """Read ``path`` (missing is fine: no remapping)."""
+def load_keymap(path: Path | None, known_ids: set[str] | Callable[[], set[str]]) -> Keymap:
+    """Read ``path`` (missing is fine: no remapping).
+
+    ``known_ids`` may be a function giving them: it is called only if there
+    is a file to check (finding every binding imports every widget), and
+    nothing else is imported either unless there is a file to read.
+    """
     result = Keymap(path)
     if path is None or not path.exists():
         return result
+    import tomllib
+
+    from store.storage import StoreError, read_regular, where
+
+    if callable(known_ids):
+        known_ids = known_ids()
     name = where(path)
     try:
         raw = read_regular(path, limit=MAX_BYTES, what="keymap file")
@@ -150,6 +160,8 @@ def conflicts(keymap: Keymap, defaults: dict[str, str]) -> list[str]:
     for bid, keys in effective.items():
         for key in keys.split(","):
             owners.setdefault(key.strip(), []).append(bid)
+    from store.storage import where
+
     out = []
     name = where(keymap.path) if keymap.path else "keymap"
     for bid, keys in keymap.keys.items():
