@@ -349,11 +349,11 @@ def _emit_json(data: Any) -> None:
 
 
 def cmd_status(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
-    from store.export import control_dict
-
     region = resolve_place(store, args.place)
     control = store.control(region.id, day)
     if args.json:
+        from store.export import control_dict
+
         _emit_json(control_dict(store, control))
     else:
         out.status(store, control)
