@@ -107,6 +107,10 @@ class Printer:
         # No styles will be written (a pipe, a file, a terminal without
         # colour): plain strings, without Rich's work per line, or Rich at all.
         self._plain = self.console.color_system is None if console is not None or not plain_output(self._file) else True
+        if not self._plain:
+            from rich.text import Text
+
+            self._text = Text
 
     @property
     def console(self) -> Console:
@@ -125,13 +129,14 @@ class Printer:
         if self._plain:
             self._pending.append(
                 "".join(
-                    part.plain if _is_text(part) else safe_message(str(part[0] if isinstance(part, tuple) else part))
+                    part.plain
+                    if not isinstance(part, (str, tuple)) and _is_text(part)
+                    else safe_message(str(part[0] if isinstance(part, tuple) else part))
                     for part in parts
                 )
             )
         else:
-            from rich.text import Text
-
+            Text = self._text
             text = Text()
             for part in parts:
                 if isinstance(part, tuple):
@@ -153,9 +158,7 @@ class Printer:
             self._file.write("\n".join(lines) + "\n")
             self._file.flush()
         else:
-            from rich.text import Text
-
-            self.console.print(Text("\n").join(lines), soft_wrap=True)
+            self.console.print(self._text("\n").join(lines), soft_wrap=True)
 
     @property
     def width(self) -> int:
