@@ -1,10 +1,13 @@
 """The ``frontlines`` command: the explorer, and queries that print text or JSON.
 
-Subcommands never import Textual, so they start fast over SSH. Every
-problem is one line on stderr starting ``frontlines:``; exit codes are
-0 (fine), 1 (nothing found, bad database, validation problems, no terminal
-for the explorer) and 2 (the command line itself is wrong: bad date,
-ambiguous place, unknown option).
+Subcommands never import Textual (nor Rich when their output is piped),
+and each imports only the modules it uses, so they start fast over SSH.
+The explorer draws its first frame before the store, the widgets and the
+screens are imported (see ``tui.app.load_ui``). Every problem is one line
+on stderr starting ``frontlines:``; exit codes are 0 (fine), 1 (nothing
+found, bad database, validation problems, no terminal for the explorer)
+and 2 (the command line itself is wrong: bad date, ambiguous place,
+unknown option).
 
 Whatever a message quotes from an argument, the environment or a file goes
 through :func:`store.text.shown` where it is quoted, and every message
