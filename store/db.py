@@ -14,7 +14,9 @@ import bisect
 import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +42,15 @@ from .model import (
     Region,
     Share,
     Source,
-    _Fields,
-    build_records,
     sane,
 )
+from .parse import _Fields, build_records
 from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
 from .tree import in_cycles, walk
 from .text import clean_value, display_value, json_needs_display
 
 TABLES = ("meta", "sources", "factions", "regions", "periods", "events", "claims")
+_record_id = attrgetter("id")
 _STATUS_SEVERITY = {"contested": 3, "besieged": 2, "truce": 1, "held": 0}
 
 
@@ -152,13 +154,8 @@ class Store:
     def _load(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
         # Hundreds of thousands of small objects and no cycles: pausing the
         # collector while building saves it from running dozens of times.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _collector_paused():
             self._build(tables)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _build(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
         path = str(self.path)
@@ -170,7 +167,7 @@ class Store:
 
         self._problems: list[Problem] = []
         built: dict[str, list[Any]] = {
-            name: build_records(path, name, dict(tables.get(name) or {}))
+            name: build_records(path, name, tables.get(name) or {})
             for name in ("sources", "factions", "regions", "periods", "events", "claims")
         }
         self.sources: dict[str, Source] = self._by_id("sources", built["sources"])
@@ -182,7 +179,10 @@ class Store:
         self._index()
 
     def _by_id(self, table: str, records: list[Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = dict(zip(map(_record_id, records), records))
+        if len(out) == len(records):
+            return out
+        out = {}  # duplicate ids: the first one wins, and validate says so
         for record in records:
             if record.id in out:
                 self._problems.append(Problem(table, record.id, "duplicate id; only the first is used"))
@@ -225,21 +225,11 @@ class Store:
         self._periods = dict(by_region)
         self._starts = {rid: [p.start for p in plist] for rid, plist in self._periods.items()}
 
-        # Events sorted by date; by place and by faction.
-        ordered = sorted(self.events.values(), key=_event_key)
-        self._events_sorted = ordered
-        self._event_rank = {e.id: i for i, e in enumerate(ordered)}
-        by_place: dict[str, list[Event]] = defaultdict(list)
-        by_faction: dict[str, list[Event]] = defaultdict(list)
-        for event in ordered:
-            for place in dict.fromkeys(event.places):
-                by_place[place].append(event)
-            for faction in dict.fromkeys(a.faction for a in event.actors):
-                by_faction[faction].append(event)
-        self._events_by_place = dict(by_place)
+        # Events by date, by place and by faction: made by the first query
+        # that needs them (see _event_indexes), not at open.
+        self._events_index: _EventIndexes | None = None
         # With one root and every event placed, "under the root" means "all".
         self._all_placed: bool | None = None  # see _all_events_placed
-        self._events_by_faction = dict(by_faction)
 
         fchildren: dict[str | None, list[str]] = defaultdict(list)
         self._faction_cycles = in_cycles({f.id: f.parent for f in self.factions.values()})
@@ -292,11 +282,19 @@ class Store:
                     out[rid] = periods
         return out
 
+    def _event_indexes(self) -> _EventIndexes:
+        """The events sorted by date, by place and by faction (made on first need)."""
+        index = self._events_index
+        if index is None:
+            index = self._events_index = _EventIndexes(self.events.values())
+        return index
+
     def _all_events_placed(self) -> bool:
         """Whether every event names a known place (then "under the single
         root" means every event). Computed on first need."""
         if self._all_placed is None:
-            self._all_placed = all(any(p in self.regions for p in e.places) for e in self._events_sorted)
+            regions = self.regions
+            self._all_placed = all(any(p in regions for p in e.places) for e in self.events.values())
         return self._all_placed
 
     # --- meta -------------------------------------------------------------------
@@ -636,18 +634,20 @@ class Store:
         if any day it may cover falls inside."""
         candidates: Iterable[Event]
         pools: list[set[str]] = []
+        index = self._event_indexes()
         whole_tree = self._children.get(None) == [place] and self._all_events_placed()
         if place is not None and not whole_tree:
-            ids = {e.id for rid in self.descendants(place) for e in self._events_by_place.get(rid, ())}
+            ids = {e.id for rid in self.descendants(place) for e in index.by_place.get(rid, ())}
             pools.append(ids)
         if faction is not None:
-            ids = {e.id for fid in self.faction_descendants(faction) for e in self._events_by_faction.get(fid, ())}
+            ids = {e.id for fid in self.faction_descendants(faction) for e in index.by_faction.get(fid, ())}
             pools.append(ids)
         if pools:
             chosen = set.intersection(*pools)
-            candidates = sorted((self.events[i] for i in chosen), key=lambda e: self._event_rank[e.id])
+            rank = index.rank
+            candidates = sorted((self.events[i] for i in chosen), key=lambda e: rank[e.id])
         else:
-            candidates = self._events_sorted
+            candidates = index.ordered
         wanted = set(types) if types else None
         out = []
         for event in candidates:
@@ -883,6 +883,44 @@ def _continues(earlier: Period, later: Period) -> bool:
 
 def _event_key(event: Event) -> tuple[date, date, str]:
     return (event.first, event.last, event.id)
+
+
+class _EventIndexes:
+    """Events oldest first (with each one's rank in that order), and by place
+    and by faction (each list oldest first, an event once per place or faction)."""
+
+    __slots__ = ("ordered", "rank", "by_place", "by_faction")
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        with _collector_paused():
+            ordered = sorted(events, key=_event_key)
+            self.ordered = ordered
+            self.rank = {e.id: i for i, e in enumerate(ordered)}
+            by_place: dict[str, list[Event]] = defaultdict(list)
+            by_faction: dict[str, list[Event]] = defaultdict(list)
+            for event in ordered:
+                for place in dict.fromkeys(event.places) if len(event.places) > 1 else event.places:
+                    by_place[place].append(event)
+                actors = event.actors
+                if len(actors) == 1:
+                    by_faction[actors[0].faction].append(event)
+                else:
+                    for faction in dict.fromkeys(a.faction for a in actors):
+                        by_faction[faction].append(event)
+            self.by_place = dict(by_place)
+            self.by_faction = dict(by_faction)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off while many small objects (and no cycles) are made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 __all__ = ["Match", "Resolution", "Store", "StoreError", "Tables", "TIER_LABELS"]

@@ -167,7 +167,7 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
 def _loads(path: Path, raw: bytes) -> Any:
     if raw.startswith(_BOM):  # some editors add one; it is not part of the JSON
         raw = raw[len(_BOM) :]
-    if not raw.strip():
+    if not raw or raw.isspace():  # (raw.strip() would copy the whole file)
         raise DatabaseCorrupt(f"{where(path)}: the file is empty, not a frontlines database")
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small dicts: the collector would run dozens of times for nothing
@@ -198,6 +198,9 @@ def check_shape(path: Path | str, data: Any) -> Tables:
         raise DatabaseCorrupt(
             f"{where(path)}: expected a JSON object of tables at the top level, found {_json_type(data)}"
         )
+    if all(map(_plain_table, data.values())):
+        return data
+    # Something is off (or unusual, like a dict subclass): find it, record by record.
     for table, records in data.items():
         if not isinstance(records, dict):
             raise DatabaseCorrupt(
@@ -216,6 +219,22 @@ def check_shape(path: Path | str, data: Any) -> Tables:
                     f"found {_json_type(record)}"
                 )
     return data
+
+
+_ONLY_DICTS = {dict}
+
+
+def _plain_table(records: Any) -> bool:
+    """Whether a table is an object of objects under keys like "1" (checked at C speed)."""
+    if type(records) is not dict:
+        return False
+    if not records:
+        return True
+    try:
+        keys = "".join(records)  # every key a string of ASCII digits ('²'.isdigit() is True)
+    except TypeError:
+        return False
+    return keys.isascii() and keys.isdigit() and "" not in records and set(map(type, records.values())) == _ONLY_DICTS
 
 
 def _json_type(value: Any) -> str:

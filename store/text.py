@@ -72,6 +72,16 @@ def json_needs_cleaning(raw: bytes) -> bool:
 def _scan(raw: bytes, pattern: re.Pattern[bytes], leads: tuple[bytes, ...]) -> bool:
     match = pattern.match
     for lead in leads:
+        if len(lead) > 1:
+            # Found by its last byte (one memchr), then checked whole: searching
+            # for two bytes whose first is common (an Arabic letter's) is slow.
+            back, last = len(lead) - 1, lead[-1:]
+            position = raw.find(last, back)
+            while position >= 0:
+                if raw.startswith(lead, position - back) and match(raw, position - back):
+                    return True
+                position = raw.find(last, position + 1)
+            continue
         position = raw.find(lead)
         while position >= 0:
             if match(raw, position):

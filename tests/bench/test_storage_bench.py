@@ -2,20 +2,23 @@
 
 Each figure is measured in the same run as its baseline: stock TinyDB 4.x
 ``JSONStorage`` (``json`` module, ``ensure_ascii`` on, re-reads the file on
-every operation) or, for lookups, a stock TinyDB query scanning the same
-records. Slow measurements are the median of ``RUNS`` runs, each after a
+every operation), ``orjson.loads`` of the file's bytes (for opening) or, for
+lookups, a stock TinyDB query scanning the same records. Opening compares
+the three on the same bytes (frontlines' file). Slow measurements are the median of ``RUNS`` runs, each after a
 ``gc.collect()``, with baseline and frontlines alternating in one loop so
 drift in the machine's speed hits both; fast ones are the median time per
 call over batches of calls. Nothing large is kept alive between runs, so the
 garbage collector's full passes cost the same on both sides.
 
 Only structural sanity is asserted (baseline and frontlines give the same
-records), plus the project's stated claim that FrontlinesStorage reads and
-writes faster than stock JSONStorage. The read claim is asserted at the full
+records), plus the project's stated claims: FrontlinesStorage reads and
+writes faster than stock JSONStorage, and Store.open takes at most 0.8x the
+time of stock TinyDB's load of the same file (issue 9; its other target,
+1.5x ``orjson.loads``, is reported, not asserted, as it is not met). The read claim is asserted at the full
 size only (100,000 events): on small files (10,000 events) stock ``json``
 reads about as fast, because its garbage-collector overhead, which grows with
 the heap, is what orjson and the paused collector mostly save. There are no
-wall-clock limits: the printed table is the output.
+other wall-clock limits: the printed table is the output.
 """
 
 from __future__ import annotations
@@ -78,6 +81,23 @@ def _once(fn: Callable[[], Any], keep: Callable[[Any], Any] | None) -> tuple[flo
     return elapsed, kept
 
 
+
+
+def compare_many(
+    fns: dict[str, Callable[[], Any]], runs: int = RUNS, keep: Callable[[Any], Any] | None = None
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Median seconds of each of ``fns``, run in turn ``runs`` times (the
+    order rotating from one round to the next), with what ``keep`` makes of
+    each one's last result."""
+    names = list(fns)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    kept: dict[str, Any] = {}
+    for index in range(runs):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            elapsed, kept[name] = _once(fns[name], keep if index == runs - 1 else None)
+            times[name].append(elapsed)
+    return {name: statistics.median(t) for name, t in times.items()}, kept
 
 
 def compare(
@@ -243,9 +263,26 @@ def test_write_whole_file(big: BigFiles, report: Report) -> None:
 
 
 def _stock_everything(big: BigFiles) -> tuple[TinyDB, dict[str, list]]:
-    """Stock TinyDB's nearest equivalent of opening: every table's documents, one parse."""
-    db = TinyDB(str(big.stock), storage=CachingMiddleware(JSONStorage))
+    """Stock TinyDB's nearest equivalent of opening: every table's documents, one
+    parse, of the same bytes as Store.open reads (frontlines' UTF-8 file)."""
+    db = TinyDB(str(big.ours), storage=CachingMiddleware(JSONStorage), access_mode="r", encoding="utf-8")
     return db, {name: db.table(name).all() for name in TABLES}
+
+
+def _orjson_loads(big: BigFiles) -> dict:
+    """The floor of any reader of the file: its bytes parsed by orjson, collector off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(big.ours.read_bytes())
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# The targets of issue 9 for Store.open, against baselines measured in the same run.
+OPEN_VS_STOCK = 0.8  # at most this many times stock TinyDB's time
+OPEN_VS_ORJSON = 1.5  # at most this many times orjson.loads's time (not met: see the note in test_store_open)
 
 
 def _counts(store: Store) -> dict[str, int]:
@@ -260,7 +297,7 @@ def _counts(store: Store) -> dict[str, int]:
 
 
 _RSS_SCRIPT = """
-import resource, sys
+import gc, resource, sys
 from store.db import Store, TABLES
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -268,28 +305,33 @@ from tinydb.storages import JSONStorage
 if sys.argv[1] == "ours":
     held = Store.open(sys.argv[2])
 else:
-    db = TinyDB(sys.argv[2], storage=CachingMiddleware(JSONStorage))
+    db = TinyDB(sys.argv[2], storage=CachingMiddleware(JSONStorage), access_mode="r", encoding="utf-8")
     held = {name: db.table(name).all() for name in TABLES}
-try:  # this process's own high-water mark (ru_maxrss would include the forked pytest's)
+gc.collect()
+try:  # this process's own figures (ru_maxrss would include the forked pytest's)
     with open("/proc/self/status") as status:
-        print(next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")))
-except (OSError, StopIteration):
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024))
+        fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in status if line.startswith(("VmHWM:", "VmRSS:"))}
+    print(fields["VmHWM"], fields["VmRSS"])
+except (OSError, KeyError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    print(peak, peak)
 """
 
 
-def _peak_rss(big: BigFiles) -> tuple[int, int]:
-    """Peak resident memory of a fresh process doing only the stock load, and only Store.open.
+def _rss(big: BigFiles) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(peak, resident after the load) of a fresh process doing only the stock
+    load of the file, and of one doing only Store.open of it.
 
     Both run at once (nothing is timed here); each imports the same modules.
     """
     procs = [
-        subprocess.Popen([sys.executable, "-c", _RSS_SCRIPT, which, str(path)], stdout=subprocess.PIPE, text=True)
-        for which, path in (("stock", big.stock), ("ours", big.ours))
+        subprocess.Popen([sys.executable, "-c", _RSS_SCRIPT, which, str(big.ours)], stdout=subprocess.PIPE, text=True)
+        for which in ("stock", "ours")
     ]
-    outs = [proc.communicate(timeout=300)[0] for proc in procs]
+    outs = [proc.communicate(timeout=300)[0].split() for proc in procs]
     assert all(proc.returncode == 0 for proc in procs)
-    return int(outs[0]), int(outs[1])
+    (base_peak, base_now), (ours_peak, ours_now) = ([int(v) for v in out] for out in outs)
+    return (base_peak, base_now), (ours_peak, ours_now)
 
 
 def test_store_open(big: BigFiles, report: Report) -> None:
@@ -303,18 +345,33 @@ def test_store_open(big: BigFiles, report: Report) -> None:
         store.close()
         return store
 
-    runs = max(1, min(RUNS, 3))
-    base, ours, kept_base, kept_ours = compare(
-        stock_open,
-        ours_open,
-        runs=runs,
+    def counts(result: Any) -> dict[str, int]:
+        if isinstance(result, Store):
+            return _counts(result)
+        tables = result[1] if isinstance(result, tuple) else result
         # (The synthetic file has no claims table: stock TinyDB reads it as empty.)
-        keep=lambda r: {n: len(d) for n, d in r[1].items() if n in big.counts} if isinstance(r, tuple) else _counts(r),
-    )
+        return {n: len(d) for n, d in tables.items() if n in big.counts}
+
+    runs = max(3, min(RUNS, 5))
+    times, kept = compare_many({"stock": stock_open, "orjson": lambda: _orjson_loads(big), "ours": ours_open},
+                               runs=runs, keep=counts)
+    ours = times["ours"]
     report.add("b", "Store.open: time", baseline="stock TinyDB+CachingMiddleware, all() x6",
-               base=base, ours=ours, runs=runs,
-               note="the baseline only parses and wraps documents: no typed records, no indexes, no checks")
-    assert kept_base == kept_ours == big.counts
+               base=times["stock"], ours=ours, runs=runs,
+               note=f"same bytes; the baseline only parses and wraps documents: no typed records, no indexes, "
+                    f"no checks. Target: at most {OPEN_VS_STOCK}x its time (ratio at least {1 / OPEN_VS_STOCK:.2f}x)")
+    report.add("b", "Store.open: time", baseline="orjson.loads(file bytes), GC off",
+               base=times["orjson"], ours=ours, runs=runs,
+               note=f"read + parse only, every reader's floor. Target: at most {OPEN_VS_ORJSON}x its time; "
+                    f"Store.open takes {ours / times['orjson']:.2f}x"
+                    + ("" if ours <= OPEN_VS_ORJSON * times["orjson"] else
+                       " (not met, so not asserted: checking and building the 100,000 events alone takes "
+                       "about as long as the parse; see issue 9)"))
+    assert kept["stock"] == kept["ours"] == kept["orjson"] == big.counts
+    assert ours <= OPEN_VS_STOCK * times["stock"], (
+        f"Store.open {ours:.3f} s is {ours / times['stock']:.2f}x stock TinyDB ({times['stock']:.3f} s); "
+        f"the target is {OPEN_VS_STOCK}x"
+    )
 
     base_peak, base_held, result = traced(lambda: _stock_everything(big))
     result[0].close()
@@ -334,10 +391,13 @@ def test_store_open(big: BigFiles, report: Report) -> None:
     report.add("b", "Store.validate() (every integrity check)", ours=elapsed, runs=1)
     assert problems == []
 
-    base_rss, ours_rss = _peak_rss(big)
+    (base_peak_rss, base_rss), (ours_peak_rss, ours_rss) = _rss(big)
     report.add("b", "Store.open: peak RSS of a fresh process", baseline="same stock load (VmHWM)",
-               base=base_rss, ours=ours_rss, kind="bytes", runs=1,
+               base=base_peak_rss, ours=ours_peak_rss, kind="bytes", runs=1,
                note="the operating system's view, interpreter and imports included")
+    report.add("b", "Store.open: resident memory after open", baseline="same stock load (VmRSS, documents kept)",
+               base=base_rss, ours=ours_rss, kind="bytes", runs=1,
+               note="after a collection, the store (or the stock documents) still held")
 
 
 # --- (c) lookups -----------------------------------------------------------------------
