@@ -647,6 +647,19 @@ def test_update_and_remove_persist(db_file: Path) -> None:
         assert len(reopened.events) == 3
 
 
+def test_events_asked_for_before_a_change_are_asked_for_again_after_it(db_file: Path) -> None:
+    # The event lists by place and faction are made on the first question:
+    # an insert or a removal must not leave the old ones behind.
+    with Store.open(db_file, readonly=False) as store:
+        assert ids(store.events_query(place="C-DOUMA")) == ["e-douma-evacuation"]
+        store.insert("events", event("e-douma-siege", "2018-02", "siege", ["C-DOUMA"], [("saa", "attacker")]))
+        assert ids(store.events_query(place="C-DOUMA")) == ["e-douma-siege", "e-douma-evacuation"]
+        assert ids(store.events_query(faction="saa", place="D-Z")) == ["e-ruhaybah-shelling", "e-ruhaybah-offensive",
+                                                                       "e-douma-siege"]
+        store.remove("events", "e-douma-evacuation")
+        assert ids(store.events_query(place="C-DOUMA")) == ["e-douma-siege"]
+
+
 def test_a_newer_schema_opens_read_only_with_a_warning(tmp_path: Path) -> None:
     tables = make_tables()
     tables["meta"][0]["schema_version"] = 99
