@@ -1,11 +1,15 @@
-"""Where the databases live: the bundled data set and the user's own copy."""
+"""Where the databases live: the bundled data set and the user's own copy.
+
+Finding the database imports nothing of the storage (orjson, TinyDB): only
+making or refreshing the user's copy, or an error, does. The explorer's
+first frame comes up before any of it is loaded.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from .storage import StoreError, atomic_write, read_regular, where
 from .text import shown
 
 BUNDLED_NAME = "damascus.json"
@@ -58,6 +62,8 @@ def choose_db(explicit: str | os.PathLike[str] | None, *, create: bool = True) -
     """
     if explicit is not None:
         if not str(explicit).strip():
+            from .storage import StoreError
+
             raise StoreError("--db: the path is empty")
         return Path(explicit).expanduser(), None
     env = os.environ.get(ENV_VAR)
@@ -68,6 +74,8 @@ def choose_db(explicit: str | os.PathLike[str] | None, *, create: bool = True) -
         return target, refresh_user_copy(target)
     if target.exists() or not create:
         return target, None
+    from .storage import StoreError
+
     try:
         return target, install_user_copy(target)
     except StoreError as exc:
@@ -83,11 +91,14 @@ def refresh_user_copy(target: Path) -> str | None:
     """
     try:
         if target.stat().st_size not in EARLIER_RELEASES:
-            return None  # almost every copy: nothing read (nor hashlib imported)
-        import hashlib
+            return None  # almost every copy: nothing read, nothing imported
+    except OSError:
+        return None
+    import hashlib
 
-        from .storage import WriterLock
+    from .storage import StoreError, WriterLock, atomic_write, read_regular, where
 
+    try:
         lock = WriterLock(target)
         lock.acquire()  # before reading, so a write by another process cannot slip in between
         try:
@@ -111,6 +122,8 @@ def install_user_copy(target: Path) -> str | None:
     find it done). Returns the note to show, or None if another process
     made the copy first.
     """
+    from .storage import StoreError, atomic_write, read_regular, where
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         created = atomic_write(target, read_regular(bundled_path()), exclusive=True)

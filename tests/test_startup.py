@@ -149,6 +149,26 @@ def test_the_explorer_module_loads_no_widget_until_asked() -> None:
     assert "tui.widgets.miller" in after and "tui.screens.help" in after
 
 
+def test_the_explorer_is_started_before_the_store_is_loaded(tmp_path: Path) -> None:
+    """Up to the explorer's first frame: no storage, no queries, no widgets."""
+    code = (
+        "import json, sys\nimport tui.app\nfrom tui import cli\nseen = {}\n"
+        "def run_explorer(loader, **options):\n"
+        "    seen.update(modules=sorted(sys.modules), label=options['label'])\n"
+        "    return 0, None\n"
+        "tui.app.run_explorer = run_explorer\n"
+        "cli.explorer_problem = lambda: None  # no terminal here\n"
+        f"assert cli.main(['--db', {str(bundled_path())!r}]) == 0\n"
+        "print('RESULT', json.dumps(seen))\n"
+    )
+    proc = _python(code, {"FRONTLINES_KEYMAP": str(tmp_path / "none.toml")})
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout.rsplit("RESULT ", 1)[1])
+    assert seen["label"] == f"Opening {bundled_path()}…"
+    early = {m for m in seen["modules"] if m.startswith((*WIDGETS_AND_QUERIES, "store.storage", "tinydb", "orjson"))}
+    assert not early
+
+
 def test_a_keymap_file_is_checked_against_every_binding(tmp_path: Path) -> None:
     """Even on the loading path, where no widget is imported before the app is made."""
     keymap = tmp_path / "keymap.toml"

@@ -220,7 +220,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from store import StoreError
     from store.locate import choose_db
 
     if args.command is None:
@@ -229,7 +228,13 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(problem)
     try:
         path, created = choose_db(getattr(args, "db", None), create=args.command != "where")
-    except StoreError as exc:
+    except Exception as exc:
+        # Finding the database does not load the storage module (orjson,
+        # TinyDB) unless it raises one of its errors: look the class up then.
+        from store import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
         raise CliError(str(exc)) from None
     if created:
         say(created)
@@ -247,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command is None:
         return _explorer(path, at, no_color, created)
 
-    from store import Store
+    from store import Store, StoreError
 
     try:
         store = Store.open(path, readonly=True)
@@ -279,7 +284,6 @@ def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | 
     """The explorer: its screen comes up at once and the database opens
     behind it; if the database cannot be read, the same one-line error as
     the commands', after the screen is gone."""
-    from store.storage import where
     from tui.app import run_explorer
 
     def open_store() -> Store:  # in the explorer's worker thread, after its first frame
@@ -292,7 +296,7 @@ def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | 
         at=at.last if at else None,
         no_color=no_color,
         note=created,
-        label=f"Opening {where(path)}…",
+        label=f"Opening {shown(path, 200)}…",  # as store.storage.where says it, without loading the storage
     )
     if error:
         raise CliError(error)
