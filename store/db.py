@@ -15,6 +15,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -46,6 +47,7 @@ from .model import (
 )
 from .parse import _Fields, build_records
 from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
+from .tally import Tally
 from .tree import in_cycles, walk
 from .text import clean_value, display_value, json_needs_display
 
@@ -249,7 +251,10 @@ class Store:
         self._descendants: dict[str, frozenset[str]] = {}
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
-        self._derived: dict[tuple[str, date], Control] = {}
+        self._derived: dict[tuple[str, int], Control] = {}  # (parent, epoch): see control
+        self._epochs: dict[str, list[date]] = {}  # see _epoch
+        self._tallies: dict[str, Tally] = {}  # see _derive
+        self._change_days: dict[str | None, tuple[list[date], list[date]]] = {}  # see change_days
         self._runs: dict[str, dict[int, tuple[date, date | None]]] = {}  # see _stretch
         self._shares: dict[tuple[str, tuple[date, ...]], list[dict[str, float]]] = {}  # see bloc_shares_over_time
 
@@ -456,37 +461,60 @@ class Store:
             )
         if not self._children.get(region_id):
             return Control(region, day, NOT_RECORDED, None, None, False)
-        key = (region_id, day)
+        # A parent's picture changes only on the days one of its units' periods
+        # begins or ends: between two such days (an epoch) it is the same, so
+        # it is derived once per epoch, and a new date in the same epoch only
+        # restamps it. Stepping through time re-derives just the places where
+        # something changed.
+        key = (region_id, self._epoch(region_id, day))
         cached = self._derived.get(key)
         if cached is not None:
-            return cached
+            return cached if cached.at == day else replace(cached, at=day)
         result = self._derive(region, day)
-        if len(self._derived) >= 1024:
+        if len(self._derived) >= 4096:
             self._derived.pop(next(iter(self._derived)))
         self._derived[key] = result
         return result
+
+    def _epoch(self, region_id: str, day: date) -> int:
+        """Which stretch of unchanged unit periods ``day`` falls in, under ``region_id``."""
+        bounds = self._epochs.get(region_id)
+        if bounds is None:
+            days: set[date] = set()
+            for uid in self.units(region_id):
+                for period in self._periods.get(uid, ()):
+                    days.add(period.start)
+                    if period.end is not None:
+                        days.add(day_after(period.end))
+            bounds = self._epochs[region_id] = sorted(days)
+        return bisect.bisect_right(bounds, day)
 
     def _derive(self, region: Region, day: date) -> Control:
         region_id = region.id
         units = self.units(region_id)
         if not units:
             return Control(region, day, NOT_RECORDED, None, None, True)
-        current = [self.period_at(uid, day) for uid in units]
-        breakdown = self._breakdown(units, current)
-        known = [(uid, p) for uid, p in zip(units, current) if p is not None]
+        tally = self._tallies.get(region_id)
+        if tally is None:
+            tally = self._tallies[region_id] = Tally(units, self._own_periods, self.period_at, self._stretch)
+        tally.move_to(day)  # only the units whose periods began or ended since the last day asked
+        breakdown = self._breakdown_of(units, tally.factions, tally.by_faction)
+        known = tally.known
         if not known:
             return Control(region, day, NOT_RECORDED, None, None, True, breakdown)
-        bounds = [self._stretch(uid, p) for uid, p in known]
-        since = max(start for start, _ in bounds)
-        until = min((end for _, end in bounds if end is not None), default=None)
-        factions = {p.faction for _, p in known}
-        if len(factions) == 1 and len(known) == len(units):
+        since, until = tally.since, tally.until
+        factions = [fid for fid, n in tally.by_faction.items() if n and fid != NOT_RECORDED]
+        if len(factions) == 1 and known == len(units):
             # One controller everywhere: the most severe of the units' statuses.
-            status = max((p.status for _, p in known), key=lambda s: _STATUS_SEVERITY.get(s, 0))
-            faction = self.factions.get(next(iter(factions)))
+            statuses = [status for status, n in tally.by_status.items() if n]
+            status = max(statuses, key=lambda s: _STATUS_SEVERITY.get(s, 0))
+            faction = self.factions.get(factions[0])
         else:
             status, faction = "mixed", None
         return Control(region, day, status, faction, None, True, breakdown, since, until)
+
+    def _own_periods(self, region_id: str) -> list[Period]:
+        return self._periods.get(region_id, [])
 
     def _stretch(self, region_id: str, period: Period) -> tuple[date, date | None]:
         """First and last day of the run of adjacent same-situation periods around ``period``."""
@@ -498,6 +526,21 @@ class Store:
     def breakdown(self, region_id: str, day: date) -> Breakdown:
         units = self.units(region_id)
         return self._breakdown(units, [self.period_at(uid, day) for uid in units])
+
+    def _breakdown_of(self, units: tuple[str, ...], factions: list[str | None], by_faction: dict[str, int]) -> Breakdown:
+        """A breakdown from counts already made (see Tally): no pass over the units but one zip."""
+        total = len(units)
+        by_bloc: dict[str, int] = defaultdict(int)
+        for fid, n in by_faction.items():
+            if n:
+                faction = self.factions.get(fid) if fid != NOT_RECORDED else None
+                by_bloc[faction.bloc_key if faction else NOT_RECORDED] += n
+
+        def shares(counts: Mapping[str, int]) -> tuple[Share, ...]:
+            items = sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+            return tuple(Share(key, n, n / total if total else 0.0) for key, n in items)
+
+        return Breakdown(total, shares(by_bloc), shares(by_faction), tuple(zip(units, factions)))
 
     def _breakdown(self, units: tuple[str, ...], current: list[Period | None]) -> Breakdown:
         total = len(units)
@@ -606,11 +649,32 @@ class Store:
         return result
 
     def change_days(self, region_id: str | None = None) -> list[date]:
-        return sorted({change.day for change in self.changes(region_id)})
+        """The days something changed in ``region_id``'s subtree, ascending."""
+        return list(self._days_of_changes(region_id)[1])
+
+    def _days_of_changes(self, region_id: str | None) -> tuple[list[date], list[date]]:
+        """(the day of each change, in order; the distinct days), made once per region."""
+        cached = self._change_days.get(region_id)
+        if cached is None:
+            each = [change.day for change in self.changes(region_id)]
+            cached = self._change_days[region_id] = (each, sorted(set(each)))
+        return cached
+
+    def change_after(self, region_id: str | None, day: date) -> date | None:
+        """The first day after ``day`` something changed in the subtree (bisect, not a scan)."""
+        days = self._days_of_changes(region_id)[1]
+        index = bisect.bisect_right(days, day)
+        return days[index] if index < len(days) else None
+
+    def change_before(self, region_id: str | None, day: date) -> date | None:
+        """The last day before ``day`` something changed in the subtree."""
+        days = self._days_of_changes(region_id)[1]
+        index = bisect.bisect_left(days, day)
+        return days[index - 1] if index > 0 else None
 
     def changes_on(self, region_id: str | None, day: date) -> list[Change]:
         changes = self.changes(region_id)
-        days = [c.day for c in changes]
+        days = self._days_of_changes(region_id)[0]
         lo = bisect.bisect_left(days, day)
         hi = bisect.bisect_right(days, day)
         return list(changes[lo:hi])

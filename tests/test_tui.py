@@ -66,14 +66,13 @@ def chronicle(app: Any) -> str:
 
 
 def detail(app: Any) -> str:
-    """Every shown section of the detail pane."""
-    pane = app.query_one(DetailPane)
-    return "\n".join(text(s) for s in pane.query(Static) if s.display)
+    """Every line of the detail pane, as scrolling it shows them."""
+    return app.query_one(DetailPane).plain
 
 
 def controller(app: Any) -> str:
     """The detail pane's 'As of' section: who held the place at the date."""
-    return text(app.query_one("#detail-control", Static))
+    return app.query_one(DetailPane).section("control")
 
 
 def rows(column: PlaceColumn) -> list[str]:
@@ -229,7 +228,7 @@ async def test_next_change_moves_the_date_and_says_what_changed(app_factory) -> 
         assert "■ Syrian Arab Army  held" in shown
         assert "Jaysh al-Islam" not in shown
         # The history marks the new period as the current one.
-        history = text(app.query_one("#detail-history", Static))
+        history = app.query_one(DetailPane).section("history")
         now = history[history.index("▶"):]
         assert now.startswith("▶ 2018-04-20") and "Syrian Arab Army" in now and "Jaysh" not in now
         said = chronicle(app)
@@ -1306,3 +1305,119 @@ def _all_subclasses(base: type) -> list[type]:
             out.append(klass)
             stack.extend(klass.__subclasses__())
     return out
+
+
+# --- keys redraw in place: no screen layout, one line of news -----------------------------------
+
+
+def count_layouts(app: Any) -> list[int]:
+    """A counter of full screen layouts (Screen._refresh_layout) from now on."""
+    screen = app.screen
+    calls = [0]
+    original = screen._refresh_layout
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls[0] += 1
+        original(*args, **kwargs)
+
+    screen._refresh_layout = counted
+    return calls
+
+
+@pytest.mark.parametrize("keys", [("j", "k"), ("l", "h"), ("right_square_bracket", "left_square_bracket"),
+                                  ("right_curly_bracket", "left_curly_bracket")])
+async def test_moving_and_stepping_through_time_never_relays_the_screen(app_factory, keys) -> None:
+    # Between Damascus (64 neighbourhoods: more than the columns hold) and
+    # Rural Damascus (10 districts), the preview's and the details' lengths
+    # change on every key; the panes stay where they are and only redraw.
+    app = app_factory(at=D("2017-06-01"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        frames = {w.id: w.region for w in (app.miller.current, app.miller.preview, app.query_one(DetailPane))}
+        layouts = count_layouts(app)
+        seen = set()
+        for key in keys * 5:
+            await pilot.press(key)
+            await pilot.pause()
+            seen.add((app.focus_region, app.as_of, len(app.miller.path)))
+        assert len(seen) >= 2, "the keys changed nothing"
+        assert layouts[0] == 0
+        assert {w.id: w.region for w in (app.miller.current, app.miller.preview, app.query_one(DetailPane))} == frames
+
+
+async def test_a_day_of_many_changes_stays_on_one_line_and_is_kept_whole(app_factory) -> None:
+    app = app_factory(at=D("2018-03-01"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main_before = app.query_one("#main").region
+        app.set_date(D("2018-03-31"), changes_of=app.store.roots()[0].id)  # the end of the Ghouta offensive
+        await pilot.pause()
+        news = app.query_one(Chronicle)
+        assert news.region.height == 1
+        assert app.query_one("#main").region == main_before
+        whole = news.messages[-1].plain
+        assert whole.count(" · ") >= 3, whole  # four lines of news that day, all kept
+        shown = screen_lines(app)[-2]
+        assert shown.rstrip().endswith("…")  # cut where the screen ends, not wrapped
+        assert shown.strip()[:-1] in " " + whole
+
+
+async def test_a_long_column_says_where_the_cursor_is_and_the_preview_how_much_shows(app_factory) -> None:
+    app = app_factory(at=D("2018-04-19"))
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.press("l")  # Damascus highlighted: its neighbourhoods in the preview
+        await pilot.pause()
+        preview = app.miller.preview
+        visible, count = preview.scrollable_content_region.height, preview.row_count
+        assert count > 60 and visible < count
+        assert preview.border_subtitle == f"{visible} of {count}"
+        assert not app.miller.current.border_subtitle  # two places: all shown
+        await pilot.press("l")  # into Damascus: the neighbourhoods are the column now
+        await pilot.pause()
+        current = app.miller.current
+        assert current.border_subtitle == f"1/{count}"
+        await pilot.press("G")
+        await pilot.pause()
+        assert current.border_subtitle == f"{count}/{count}"
+        assert current.highlighted is current.regions[-1]
+        assert any(current.regions[-1].name in line for line in screen_lines(app))
+
+
+async def test_the_mouse_wheel_moves_the_cursor_in_a_column(app_factory) -> None:
+    app = app_factory(at=D("2018-04-19"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l", "j", "l")  # Rural Damascus's districts
+        await pilot.pause()
+        current = app.miller.current
+        first = current.highlighted
+        from textual import events  # Pilot has no wheel helper: post the event as the driver would
+
+        current.post_message(events.MouseScrollDown(current, 2, 2, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert current.highlighted is not first and app.focus_region == current.highlighted.id
+
+
+async def test_a_new_theme_redraws_the_rows_in_its_colours(app_factory) -> None:
+    from tui.format import DARK_PALETTE, LIGHT_PALETTE
+
+    app = app_factory(at=D("2018-04-19"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l", "j", "l")
+        await pilot.pause()
+        column = app.miller.current
+
+        def row_colours() -> set[str]:
+            return {seg.style.color.get_truecolor().hex.upper() for y in range(3)
+                    for seg in column.render_line(y) if seg.style and seg.style.color}
+
+        assert DARK_PALETTE["government"].upper() in row_colours()
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert LIGHT_PALETTE["government"].upper() in row_colours()
+        assert DARK_PALETTE["government"].upper() not in row_colours()
+        pane = app.query_one(DetailPane)
+        assert LIGHT_PALETTE["government"].upper() in {
+            seg.style.color.get_truecolor().hex.upper() for y in range(pane.scrollable_content_region.height)
+            for seg in pane.render_line(y) if seg.style and seg.style.color
+        }

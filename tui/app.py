@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -23,23 +24,54 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 
-from store import Region, Store, StoreError
 from store.dates import add_months
 from store.text import safe_message
 
 from .commands import FrontlinesCommands
-from .format import describe_changes, palette
+from .format import describe_changes
 from .keymap import Keymap, conflicts, default_path, load_keymap
-from .screens.date_prompt import DatePrompt
-from .screens.help import HelpScreen, key_label
-from .screens.search import SearchScreen
-from .widgets.breadcrumb import Breadcrumb
-from .widgets.chronicle import Chronicle
-from .widgets.detail import DetailPane
-from .widgets.events import EventsPane
-from .widgets.factions import FactionsPane
-from .widgets.miller import MillerColumns
-from .widgets.topbar import TopBar
+from .theme import bloc_colours, theme_variable_defaults
+
+if TYPE_CHECKING:
+    from store import Region, Store
+    from store.storage import StoreError
+
+    from .screens.date_prompt import DatePrompt
+    from .screens.help import HelpScreen, key_label
+    from .screens.search import SearchScreen
+    from .widgets.breadcrumb import Breadcrumb
+    from .widgets.chronicle import Chronicle
+    from .widgets.detail import DetailPane
+    from .widgets.events import EventsPane
+    from .widgets.factions import FactionsPane
+    from .widgets.miller import MillerColumns
+    from .widgets.topbar import TopBar
+
+
+def load_ui() -> None:
+    """Import the widgets, the screens and the store's error type.
+
+    The explorer's first frame (the layout with a loading state) needs none
+    of them: the worker that opens the database imports them after that
+    frame (see ``on_mount``), and whatever else needs them calls this first
+    (``compose``, ``binding_sections``, the help). Cheap once done.
+    """
+    global Breadcrumb, Chronicle, DatePrompt, DetailPane, EventsPane, FactionsPane, HelpScreen, MillerColumns
+    global SearchScreen, StoreError, TopBar, key_label
+    if "TopBar" in globals():
+        return
+    from store.storage import StoreError
+
+    from .screens.date_prompt import DatePrompt
+    from .screens.help import HelpScreen, key_label
+    from .screens.search import SearchScreen
+    from .widgets.breadcrumb import Breadcrumb
+    from .widgets.chronicle import Chronicle
+    from .widgets.detail import DetailPane
+    from .widgets.events import EventsPane
+    from .widgets.factions import FactionsPane
+    from .widgets.miller import MillerColumns
+    from .widgets.topbar import TopBar
 
 NARROW = 100  # below this width the preview column folds away
 MAX_TOASTS = 4  # warnings shown at start-up before the rest are summarised
@@ -77,7 +109,16 @@ class FrontlinesApp(App[None]):
         Binding("escape", "back", "Back", show=False, id="app.back", tooltip="Stop playing, or back to the details"),
     ]
 
-    as_of: reactive[date] = reactive(date(2018, 12, 31), init=False)
+    # The state every pane follows: panes bind to these (data_bind) and draw
+    # themselves when they change; nothing here calls a pane to update it.
+    as_of: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
+    """The one global date."""
+    focus_region: reactive[str | None] = reactive(None, init=False, repaint=False)
+    """The highlighted place (the place columns' cursor)."""
+    pane: reactive[str] = reactive("detail", init=False, repaint=False)
+    """Which right-hand pane shows: detail, events or factions."""
+    playing: reactive[bool] = reactive(False, init=False, repaint=False)
+    """Whether time is playing (space)."""
 
     def __init__(
         self,
@@ -95,19 +136,18 @@ class FrontlinesApp(App[None]):
         super().__init__()
         if store is None and loader is None:
             raise ValueError("FrontlinesApp needs a store or a loader")
-        self.store: Store = store  # type: ignore[assignment]  # set by the loader before any use
+        self._store: Store | None = store  # None until the loader has opened it
         self._loader = loader
         self._loading_label = loading_label
         self._at = at
         self.load_error: str | None = None  # why the store could not be opened, for the CLI to say
-        self.focus_region: str | None = None
         self.startup_notes: list[str] = []  # shown once the screen is up (e.g. "created your copy")
-        self.pane = "detail"
         self._play_timer: Timer | None = None
-        self.colours = palette(True)
-        known = {b.id for _, bindings in self.binding_sections() for b in bindings if b.id}
         path = keymap_path if keymap_path is not None else (default_path() if use_keymap_file else None)
-        self.keymap: Keymap = load_keymap(path, known)
+        # The binding ids (every widget's) are gathered only if there is a keymap file to check.
+        self.keymap: Keymap = load_keymap(
+            path, lambda: {b.id for _, bindings in self.binding_sections() for b in bindings if b.id}
+        )
         if self.keymap.keys:
             self.set_keymap(self.keymap.keys)
             defaults = {b.id: b.key for _, bindings in self.binding_sections() for b in bindings if b.id}
@@ -123,6 +163,7 @@ class FrontlinesApp(App[None]):
         """Every key of the explorer, by section, for the help, the palette and
         keymap checks. Each class that owns bindings says under which section
         they belong (``HELP_SECTION``); nothing here lists them by hand."""
+        load_ui()
         owners = [cls, *_with_help_section(Widget)]  # screens are widgets too
         owners.sort(key=lambda owner: owner.__dict__["HELP_SECTION"][1])
         return [
@@ -144,7 +185,14 @@ class FrontlinesApp(App[None]):
 
     @property
     def loading(self) -> bool:
-        return self.store is None
+        return self._store is None
+
+    @property
+    def store(self) -> Store:
+        """The open store. Nothing that needs it runs while loading (see check_action)."""
+        if self._store is None:
+            raise RuntimeError("the database is still opening")
+        return self._store
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the store opens, only leaving (and the help) make sense.
@@ -160,14 +208,18 @@ class FrontlinesApp(App[None]):
             yield Static(Text(self._loading_label or "Opening the database…"), id="chronicle")
             yield Footer(compact=True, show_command_palette=False)
             return
-        yield TopBar(self.store.title, self.as_of, id="topbar")
-        yield Breadcrumb(id="breadcrumb")
+        load_ui()
+        bind = FrontlinesApp
+        yield TopBar(self.store.title, self.as_of, id="topbar").data_bind(day=bind.as_of, playing=bind.playing)
+        yield Breadcrumb(self.store, id="breadcrumb").data_bind(region_id=bind.focus_region)
         with Horizontal(id="main"):
-            yield MillerColumns(self.store, self.as_of, id="miller")
-            with ContentSwitcher(initial="detail", id="right"):
+            yield MillerColumns(self.store, self.as_of, id="miller").data_bind(day=bind.as_of)
+            with ContentSwitcher(initial="detail", id="right").data_bind(current=bind.pane):
                 # The events and factions panes are built when first shown
                 # (see _ensure_pane): on a big database each takes a while.
-                yield DetailPane(self.store, id="detail")
+                yield DetailPane(self.store, self.as_of, id="detail").data_bind(
+                    region_id=bind.focus_region, day=bind.as_of
+                )
         yield Chronicle(id="chronicle")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -177,13 +229,15 @@ class FrontlinesApp(App[None]):
 
     def on_mount(self) -> None:
         if self.loading:
-            self.run_worker(self._open_store, thread=True, exclusive=True, name="open the database")
+            # Once the loading frame is on the screen, so the worker's imports do not delay it.
+            self.call_after_refresh(self.run_worker, self._open_store, thread=True, exclusive=True, name="open the database")
             return
         self._start()
 
     def _open_store(self) -> None:
         """In a worker thread: open the store, then hand it to the app."""
         assert self._loader is not None
+        load_ui()
         try:
             store = self._loader()
         except StoreError as exc:
@@ -191,9 +245,12 @@ class FrontlinesApp(App[None]):
             return
         self.call_from_thread(self._opened, store)
 
-    async def _opened(self, store: Store) -> None:
-        self.store = store
+    def _opened(self, store: Store) -> None:
+        self._store = store
         self.set_reactive(FrontlinesApp.as_of, self._at or store.span[1])
+        self.call_later(self._show_opened)
+
+    async def _show_opened(self) -> None:
         await self.recompose()
         self._start()
 
@@ -204,7 +261,8 @@ class FrontlinesApp(App[None]):
     def _start(self) -> None:
         """Everything that needs the store, once the main layout is composed."""
         self._apply_width(self.size.width)
-        self._apply_theme_colours()
+        # The columns say which place is highlighted; everything else follows focus_region.
+        self.watch(self.miller, "highlighted_id", self._place_highlighted)
         self.miller.current.focus()
         first, last = self.store.span
         keys = {b.id: self.key_for(b) for b in self.app_bindings()}
@@ -229,12 +287,6 @@ class FrontlinesApp(App[None]):
                 timeout=10,
                 markup=False,
             )
-        self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_theme_colours())
-        # Textual 8.2 keeps a Static's cached height when it is updated while its
-        # first layout is still pending (the detail pane then showed only the
-        # first line of each section at start-up): show the pane again once the
-        # first frame is drawn.
-        self.call_after_refresh(self._refresh_right)
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App._on_resize stores the new size, so
@@ -246,32 +298,21 @@ class FrontlinesApp(App[None]):
         self.miller.set_class(width < NARROW, "-narrow")
         self.query_one("#main").set_class(width < NARROW, "-narrow")
 
-    def _apply_theme_colours(self) -> None:
-        self.colours = palette(self.current_theme.dark if self.current_theme else True)
-        self.miller.set_colours(self.colours)
-        self.query_one(DetailPane).colours = self.colours
-        for pane in self.query(EventsPane):
-            pane.set_colours(self.colours)
-        for faction_pane in self.query(FactionsPane):
-            faction_pane.set_colours(self.colours)
-        self._refresh_right()
+    @property
+    def colours(self) -> dict[str, str]:
+        """Bloc colours of the current theme (see tui.theme)."""
+        return bloc_colours(self)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # $bloc-government ... for the theme being applied (dark or light variants).
+        theme = self.current_theme
+        return theme_variable_defaults(theme.dark if theme is not None else True)
 
     # --- the highlighted place ---------------------------------------------------------------
 
-    def on_miller_columns_place_highlighted(self, message: MillerColumns.PlaceHighlighted) -> None:
-        self.focus_region = message.region.id
-        self.query_one(Breadcrumb).show(self.store.ancestors(message.region.id))
-        self._refresh_right()
-
-    def _refresh_right(self) -> None:
-        if self.focus_region is None:
-            return
-        if self.pane == "detail":
-            self.query_one(DetailPane).show(self.focus_region, self.as_of)
-        elif self.pane == "events":
-            self.query_one(EventsPane).show(self.focus_region, self.as_of)
-        elif self.pane == "factions":
-            self.query_one(FactionsPane).show(self.as_of)
+    def _place_highlighted(self, region_id: str | None) -> None:
+        if region_id is not None:
+            self.focus_region = region_id
 
     def jump_to(self, region_id: str) -> None:
         """Expand the columns to ``region_id`` and highlight it."""
@@ -285,15 +326,17 @@ class FrontlinesApp(App[None]):
 
     def _show_pane(self, pane: str) -> None:
         self.pane = pane
-        self.query_one(ContentSwitcher).current = pane
-        self._refresh_right()
 
     async def _ensure_pane(self, name: str) -> None:
         """Build and mount the events or factions pane the first time it is shown."""
         if self.query(f"#{name}"):
             return
-        pane: EventsPane | FactionsPane = (EventsPane if name == "events" else FactionsPane)(self.store, id=name)
-        pane.colours = self.colours
+        bind = FrontlinesApp
+        pane: EventsPane | FactionsPane
+        if name == "events":
+            pane = EventsPane(self.store, self.as_of, id=name).data_bind(region_id=bind.focus_region, day=bind.as_of)
+        else:
+            pane = FactionsPane(self.store, self.as_of, id=name).data_bind(day=bind.as_of)
         await self.query_one(ContentSwitcher).mount(pane)
 
     async def action_toggle_events(self) -> None:
@@ -312,10 +355,9 @@ class FrontlinesApp(App[None]):
         else:
             await self._ensure_pane("factions")
             self._show_pane("factions")
-            self.query_one(FactionsPane).show(self.as_of)
             self.query_one(FactionsPane).focus_tree()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:  # App's own "back" pops a screen; here Escape means this
         if self._play_timer is not None:
             self._stop_playing()
         elif self.pane != "detail":
@@ -331,11 +373,6 @@ class FrontlinesApp(App[None]):
 
     # --- time ------------------------------------------------------------------------------------
 
-    def watch_as_of(self, day: date) -> None:
-        self.query_one(TopBar).set_state(day=day)
-        self.miller.set_day(day)
-        self._refresh_right()
-
     def set_date(self, day: date, *, say: str | None = None, changes_of: str | None = None) -> None:
         """Move the global date; tell, in the chronicle, what changed that day."""
         self.as_of = day
@@ -347,26 +384,23 @@ class FrontlinesApp(App[None]):
         else:
             chronicle.say(lines, prefix="" if lines else f"{day.isoformat()}: ")
 
-    def _subtree_days(self) -> list[date]:
-        return self.store.change_days(self.focus_region)
-
     def _subtree_name(self) -> str:
         region: Region | None = self.store.regions.get(self.focus_region or "")
         return region.name if region else "the data"
 
     def action_next_change(self) -> bool:
-        later = [d for d in self._subtree_days() if d > self.as_of]
-        if not later:
+        later = self.store.change_after(self.focus_region, self.as_of)
+        if later is None:
             self.query_one(Chronicle).say([f"No later change of control in {self._subtree_name()}."])
             self.bell()
             return False
-        self.set_date(later[0])
+        self.set_date(later)
         return True
 
     def action_prev_change(self) -> None:
-        earlier = [d for d in self._subtree_days() if d < self.as_of]
-        if earlier:
-            self.set_date(earlier[-1])
+        earlier = self.store.change_before(self.focus_region, self.as_of)
+        if earlier is not None:
+            self.set_date(earlier)
             return
         start = self.store.span[0]
         if self.as_of > start:
@@ -401,14 +435,14 @@ class FrontlinesApp(App[None]):
         if self._play_timer is not None:
             self._stop_playing()
             return
-        days = self._subtree_days()
+        days = self.store.change_days(self.focus_region)
         if not days:
             self.notify("No changes of control to play here.", markup=False)
             return
         if self.as_of >= days[-1]:
             self.set_date(self.store.span[0], say=f"Playing the changes in {self._subtree_name()} from the start")
         self._play_timer = self.set_interval(PLAY_INTERVAL, self._play_step)
-        self.query_one(TopBar).set_state(playing=True)
+        self.playing = True
 
     def _play_step(self) -> None:
         if not self.action_next_change():
@@ -418,11 +452,7 @@ class FrontlinesApp(App[None]):
         if self._play_timer is not None:
             self._play_timer.stop()
             self._play_timer = None
-        self.query_one(TopBar).set_state(playing=False)
-
-    @property
-    def playing(self) -> bool:
-        return self._play_timer is not None
+        self.playing = False
 
     # --- search and help ---------------------------------------------------------------------------
 
@@ -434,6 +464,7 @@ class FrontlinesApp(App[None]):
         self.push_screen(SearchScreen(self.store), chosen)
 
     def action_help(self) -> None:
+        load_ui()  # it may be pressed while the database opens
         self.push_screen(HelpScreen(self.binding_sections(), self.keymap.keys))
 
 
@@ -464,7 +495,7 @@ def run_explorer(
 def _with_help_section(base: type) -> list[type]:
     """The subclasses of ``base``, however deep, that declare a HELP_SECTION of their own."""
     found: list[type] = []
-    stack = list(base.__subclasses__())
+    stack: list[type] = list(base.__subclasses__())
     seen: set[type] = set()
     while stack:
         klass = stack.pop()

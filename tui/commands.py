@@ -14,7 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 if TYPE_CHECKING:
-    from .app import FrontlinesApp
+    from .app import FrontlinesApp  # noqa: F401 - the annotations below
 
 
 def _actions(app: FrontlinesApp) -> Iterator[tuple[str, str, str]]:
@@ -31,7 +31,11 @@ def _actions(app: FrontlinesApp) -> Iterator[tuple[str, str, str]]:
 class FrontlinesCommands(Provider):
     @property
     def fl_app(self) -> FrontlinesApp:
-        return self.app  # type: ignore[return-value]
+        from .app import FrontlinesApp  # here: the app module imports this one
+
+        app = self.app
+        assert isinstance(app, FrontlinesApp), "the palette's provider belongs to the explorer"
+        return app
 
     async def discover(self) -> Hits:
         for label, action, help_text in _actions(self.fl_app):

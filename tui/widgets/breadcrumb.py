@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
 
-from store import Region
+from store import Region, Store
 
 
 class Breadcrumb(Widget):
-    """One line, fitted to the width at draw time (a repaint, never a re-layout)."""
+    """One line, fitted to the width at draw time (a repaint, never a re-layout).
+
+    Shows the path to ``region_id``, which is bound to the app's highlighted place."""
 
     DEFAULT_CSS = """
     Breadcrumb {
@@ -20,13 +23,15 @@ class Breadcrumb(Widget):
     }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._path: list[Region] = []
+    region_id: reactive[str | None] = reactive(None)
 
-    def show(self, path: list[Region]) -> None:
-        self._path = list(path)
-        self.refresh()
+    def __init__(self, store: Store, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.store = store
+
+    @property
+    def _path(self) -> list[Region]:
+        return self.store.ancestors(self.region_id) if self.region_id in self.store.regions else []
 
     def render(self) -> Text:
         text = Text()

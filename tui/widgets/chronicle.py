@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
+
+SEPARATOR = " · "
+KEPT = 100  # recent messages kept whole (the line shows what fits)
 
 
-class Chronicle(Static):
+class Chronicle(Widget):
+    """One line, always: a new message is a repaint, never a re-layout.
+
+    Several lines of news (four places changed hands that day) are joined on
+    the line and cut with an ellipsis where the screen ends; every message is
+    kept whole in :attr:`messages`, newest last.
+    """
+
     DEFAULT_CSS = """
     Chronicle {
-        height: auto;
-        max-height: 3;
+        height: 1;
         width: 100%;
         padding: 0 1;
         background: $boost;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self.messages: deque[Text] = deque(maxlen=KEPT)
+
     def say(self, lines: list[str], prefix: str = "") -> None:
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
         if prefix:
             text.append(prefix, style="bold")
         if not lines:
             text.append("no change of control on this day", style="dim")
-        for i, line in enumerate(lines[:3]):
+        for i, line in enumerate(lines):
             if i:
-                text.append("\n")
+                text.append(SEPARATOR, style="dim")
             text.append(line)
-        if len(lines) > 3:
-            text.append(f"  (+{len(lines) - 3} more)", style="dim")
-        self.update(text)
+        self._text = text
+        self.messages.append(text)
+        self.refresh()
+
+    def render(self) -> Text:
+        return self._text

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.strip import Strip
 
 from store import Control, Region, Store
 from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
-from ..format import bloc_glyph, citations, claim_parts, control_glyph, palette, since_until, status_text
+from ..format import bloc_glyph, citations, claim_parts, control_glyph, since_until, status_text
+from ..theme import bloc_colours
+from .rowlist import LineView
 from .timeline import ControlChart, TimelineStrip
 
 LABEL = "bold"
 DIM = "dim"
 
 
-class DetailPane(VerticalScroll):
-    """Names, codes, controller and evidence, history, and for parents the breakdown."""
+class DetailPane(LineView, can_focus=True):
+    """Names, codes, controller and evidence, history, and for parents the breakdown.
+
+    One Line API view: the sections are wrapped to the pane's width into
+    strips when the place or the date changes, and only the lines on screen
+    are drawn. A new place or date repaints the pane in place; it never asks
+    for a screen layout (see LineView), which on every key would cost more
+    than everything else the key does.
+    """
     HELP_SECTION = ("Details pane", 40)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
@@ -36,81 +47,179 @@ class DetailPane(VerticalScroll):
         border: round $panel-lighten-2;
         border-title-color: $text-muted;
         padding: 0 1;
+        overflow-x: hidden;
+        /* Always a scrollbar: one that came and went with the length of the
+           place's details would move the text (a screen layout per key). */
+        overflow-y: scroll;
         scrollbar-size-vertical: 1;
     }
-    DetailPane:focus-within {
+    DetailPane:focus {
         border: round $accent;
-    }
-    DetailPane > Static {
-        width: 100%;
-    }
-    DetailPane > .section {
-        margin-top: 1;
-    }
-    DetailPane > TimelineStrip, DetailPane > ControlChart {
-        margin-top: 1;
     }
     """
 
-    can_focus = True
+    # Sections top to bottom, and whether a blank line comes before each.
+    SECTIONS = (
+        ("head", False),
+        ("control", True),
+        ("history-title", True),
+        ("over-time", True),
+        ("history", False),
+        ("breakdown", True),
+        ("sources", True),
+        ("about", True),
+    )
 
-    def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    region_id: reactive[str | None] = reactive(None, init=False, repaint=False)
+    """The place shown (bound to the app's highlighted place)."""
+    day: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
+    """The as-of date (bound to the app's)."""
+
+    def __init__(self, store: Store, day: date, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.store = store
-        self.colours = palette(True)
-        self.region_id: str | None = None
-        self.day: date = store.span[1]
+        self.set_reactive(DetailPane.day, day)
+        self._strip_chart = TimelineStrip(store)
+        self._chart = ControlChart(store)
+        self._sections: dict[str, Text] = {}
+        self._over_time: TimelineStrip | ControlChart | None = None
+        self._lines: list[Text | None] = []  # the sections wrapped to the width; None: a blank line
+        self._strips: dict[int, Strip] = {}  # the lines drawn so far, by index
+        self._base: Style | None = None  # the pane's own style, under every line
+        self._built: tuple[str | None, date] | None = None  # (place, day) the sections were made for
+        self._drawn_for: tuple[int, int] | None = None  # (width, version) the strips were made for
+        self._version = 0
+        self._colours: dict[str, str] | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="detail-head")
-        yield Static(id="detail-control", classes="section")
-        yield Static(id="detail-history-title", classes="section")
-        yield TimelineStrip(self.store, id="detail-strip")
-        yield ControlChart(self.store, id="detail-chart")
-        yield Static(id="detail-history")
-        yield Static(id="detail-breakdown", classes="section")
-        yield Static(id="detail-sources", classes="section")
-        yield Static(id="detail-about", classes="section")
+    # --- what is shown ------------------------------------------------------------------
 
-    def show(self, region_id: str, day: date) -> None:
-        region_changed = region_id != self.region_id
-        self.region_id, self.day = region_id, day
+    def watch_region_id(self, region_id: str | None) -> None:
+        region = self.store.regions.get(region_id or "")
+        self.border_title = Text(region.name) if region else None
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._changed()
+
+    def watch_day(self) -> None:
+        self._changed()
+
+    def _changed(self) -> None:
+        # Made now, in the call that changed the place or date, so the new
+        # height is known before the frame is drawn (one frame a key); a
+        # hidden pane waits until it is drawn.
+        if self.display:
+            self._update_lines()
+        self.refresh()
+
+    @property
+    def colours(self) -> dict[str, str]:
+        if self._colours is None:
+            self._colours = bloc_colours(self.app)
+        return self._colours
+
+    def _build(self) -> None:
+        """The sections for the place and date, made once per change of either."""
+        if self._built == (self.region_id, self.day):
+            return
+        self._built = (self.region_id, self.day)
+        self._version += 1
+        region_id, day = self.region_id, self.day
+        if region_id is None or region_id not in self.store.regions:
+            self._sections, self._over_time = {}, None
+            return
         region = self.store.regions[region_id]
         control = self.store.control(region_id, day)
-        self.border_title = Text(region.name)
-        self.query_one("#detail-head", Static).update(self._head(region))
-        self.query_one("#detail-control", Static).update(self._control(control))
         is_parent = self.store.has_children(region_id) and control.derived
-        strip = self.query_one("#detail-strip", TimelineStrip)
-        chart = self.query_one("#detail-chart", ControlChart)
-        strip.display = not is_parent
-        chart.display = is_parent
-        for widget in (strip, chart):
-            widget.colours = self.colours
+        sections = {"head": self._head(region), "control": self._control(control)}
         if is_parent:
-            chart.show(region_id, day)
-            self.query_one("#detail-history-title", Static).update(
-                Text("Control over time", style=LABEL)
-                + Text(f"  share of {_places(len(self.store.units(region_id)))} by bloc", style=DIM)
+            self._over_time = self._chart
+            sections["history-title"] = Text("Control over time", style=LABEL) + Text(
+                f"  share of {_places(len(self.store.units(region_id)))} by bloc", style=DIM
             )
-            self.query_one("#detail-history", Static).display = False
         else:
-            strip.show(region_id, day)
-            self.query_one("#detail-history-title", Static).update(Text("History", style=LABEL))
-            history = self.query_one("#detail-history", Static)
-            history.display = True
-            history.update(self._history(region_id, day))
-        sections = (
-            ("#detail-breakdown", self._breakdown(control)),
-            ("#detail-sources", self._sources(control)),
-            ("#detail-about", self._about(region)),
-        )
-        for selector, text in sections:
-            widget = self.query_one(selector, Static)
-            widget.display = bool(text.plain)
-            widget.update(text)
-        if region_changed:
-            self.scroll_home(animate=False)
+            self._over_time = self._strip_chart
+            sections["history-title"] = Text("History", style=LABEL)
+            sections["history"] = self._history(region_id, day)
+        sections["breakdown"] = self._breakdown(control)
+        sections["sources"] = self._sources(control)
+        sections["about"] = self._about(region)
+        self._sections = {name: text for name, text in sections.items() if text.plain}
+
+    def section(self, name: str) -> str:
+        """The plain text of one shown section ('' when it is not shown)."""
+        self._build()
+        if name == "over-time":
+            return "\n".join(line.plain for line in self._over_time_lines(max(1, self._width())))
+        text = self._sections.get(name)
+        return text.plain if text is not None else ""
+
+    @property
+    def plain(self) -> str:
+        """Every line the pane holds, as plain text (what scrolling shows)."""
+        self._update_lines()
+        return "\n".join(line.plain.rstrip() if line is not None else "" for line in self._lines)
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _over_time_lines(self, width: int) -> list[Text]:
+        if self._over_time is None or self.region_id is None:
+            return []
+        return list(self._over_time.text(self.region_id, self.day, width, self.colours).split("\n"))
+
+    def _update_lines(self) -> None:
+        """Wrap the sections to the pane's width (when the place, date or width
+        changed). Lines become strips only when drawn: a long breakdown or
+        list of sources costs nothing below the fold."""
+        self._build()
+        width = self._width()
+        if width <= 0 or self._drawn_for == (width, self._version):
+            return
+        console = self.app.console
+        lines: list[Text | None] = []  # None: the blank line between sections
+        for name, gap in self.SECTIONS:
+            if name == "over-time":
+                section = self._over_time_lines(width)
+            elif name in self._sections:
+                section = []
+                for line in self._sections[name].split("\n"):
+                    # Most lines fit: only the others go through Rich's wrapping.
+                    section.extend([line] if line.cell_len <= width else line.wrap(console, width))
+            else:
+                continue
+            if gap and lines:
+                lines.append(None)
+            lines.extend(section)
+        self._lines = lines
+        self._strips = {}
+        self._drawn_for = (width, self._version)
+        self.set_virtual_height(len(lines))
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if self._drawn_for is None or self._built != (self.region_id, self.day):
+            self._update_lines()  # changed while hidden, or a new theme
+        index = self.scroll_offset.y + y
+        strip = self._strips.get(index)
+        if strip is None:
+            width = self._drawn_for[0] if self._drawn_for else self.size.width
+            if self._base is None:
+                self._base = self.rich_style
+            line = self._lines[index] if 0 <= index < len(self._lines) else None
+            strip = Strip.blank(width, self._base) if line is None else _line_strip(line, width, self._base, self.app.console)
+            self._strips[index] = strip
+        return strip
+
+    def on_resize(self) -> None:
+        self._update_lines()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # A new theme: new bloc colours and base style, in every section and strip.
+        self._colours = self._base = None
+        self._built = self._drawn_for = None
+        self.refresh()
 
     # --- sections -------------------------------------------------------------------
 
@@ -258,6 +367,12 @@ class DetailPane(VerticalScroll):
     def _faction_name(self, faction_id: str) -> str:
         faction = self.store.factions.get(faction_id)
         return faction.name if faction else faction_id
+
+
+def _line_strip(text: Text, width: int, base: Style, console: Console) -> Strip:
+    """One wrapped line on the pane's style, padded to ``width``."""
+    segments = [Segment(seg.text, base + seg.style if seg.style else base) for seg in text.render(console, end="")]
+    return Strip(segments).crop_extend(0, width, base)
 
 
 def _places(count: int) -> str:

@@ -10,12 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Select, Static
 
 from store import Event, Store
 from store.model import EVENT_TYPES, NOT_RECORDED
 
-from ..format import bloc_glyph, citations, palette
+from ..format import bloc_glyph, citations
+from ..theme import bloc_colours
 from .rowlist import RowList
 
 
@@ -31,8 +33,8 @@ class EventList(RowList):
     }
     """
 
-    def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(empty_text="no events match", **kwargs)
+    def __init__(self, store: Store, *, id: str | None = None) -> None:
+        super().__init__(empty_text="no events match", id=id)
         self.store = store
         self.events: list[Event] = []
         self.day: date = store.span[1]
@@ -100,12 +102,16 @@ class EventsPane(Vertical):
             super().__init__()
             self.event = event
 
-    def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    region_id: reactive[str | None] = reactive(None, init=False, repaint=False)
+    """The place whose events show (bound to the app's highlighted place)."""
+    day: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
+    """The as-of date (bound to the app's)."""
+
+    def __init__(self, store: Store, day: date, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.store = store
-        self.colours = palette(True)
-        self.region_id: str | None = None
-        self.day: date = store.span[1]
+        self.set_reactive(EventsPane.day, day)
+        self._shown_for: tuple[str | None, date] | None = None
         self._query: tuple[str | None, str | None, str | None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -132,23 +138,39 @@ class EventsPane(Vertical):
         event_list = self.event_list
         return event_list.events[event_list.cursor] if event_list.events else None
 
-    def set_colours(self, colours: dict[str, str]) -> None:
-        """Redraw in another palette (the theme changed)."""
-        if colours != self.colours:
-            self.colours = colours
-            if self.is_mounted:
-                self._describe(self.highlighted_event)
+    @property
+    def colours(self) -> dict[str, str]:
+        return bloc_colours(self.app)
 
-    def show(self, region_id: str, day: date) -> None:
-        """Events in and under ``region_id``; the list is queried again only
-        when the place or a filter changed, a new date only redraws it."""
-        self.region_id, self.day = region_id, day
+    def watch_region_id(self) -> None:
+        self._update()
+
+    def watch_day(self) -> None:
+        self._update()
+
+    def on_show(self) -> None:
+        self._update()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted:
+            self._describe(self.highlighted_event)  # another theme: the actors' colours
+
+    def _update(self) -> None:
+        """Events in and under the place; the list is queried again only when
+        the place or a filter changed, a new date only redraws it. A hidden
+        pane waits until it shows."""
+        if not self.is_mounted or not self.display or self.region_id is None:
+            return
+        if self._shown_for == (self.region_id, self.day):
+            return
+        self._shown_for = (self.region_id, self.day)
         event_list = self.event_list
-        event_list.day = day
-        if self._query != (region_id, *self._filters()):
+        event_list.day = self.day
+        if self._query != (self.region_id, *self._filters()):
             self._fill()
         else:
-            event_list.refresh()
+            event_list.invalidate()
             self._describe(self.highlighted_event)
 
     def _filters(self) -> tuple[str | None, str | None]:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.widgets.option_list import Option
@@ -16,7 +17,7 @@ from textual.widgets.option_list import Option
 from store import Faction, Store
 from store.model import BLOCS
 
-from ..format import palette
+from ..theme import bloc_colours
 from .lists import KeyedOptionList
 
 
@@ -66,12 +67,15 @@ class FactionsPane(Vertical):
             super().__init__()
             self.region_id = region_id
 
-    def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    day: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
+    """The as-of date (bound to the app's)."""
+
+    def __init__(self, store: Store, day: date, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.store = store
-        self.colours = palette(True)
-        self.day: date = store.span[1]
+        self.set_reactive(FactionsPane.day, day)
         self.faction_id: str | None = None
+        self._shown_for: tuple[date, str] | None = None  # (day, theme) the labels were drawn for
         self._flattened: dict[str, int] = {}  # faction id -> real depth, for those drawn flat
 
     def compose(self) -> ComposeResult:
@@ -142,19 +146,28 @@ class FactionsPane(Vertical):
         label.append(bloc.label if bloc else bloc_id, style="bold")
         return label
 
-    def set_colours(self, colours: dict[str, str]) -> None:
-        """Relabel the tree in another palette (the theme changed)."""
-        if colours != self.colours:
-            self.colours = colours
-            if self.is_mounted:
-                self._relabel()
-                self._fill_holdings()
+    @property
+    def colours(self) -> dict[str, str]:
+        return bloc_colours(self.app)
 
-    def show(self, day: date) -> None:
-        if day != self.day:
-            self.day = day
-            self._relabel()
-            self._fill_holdings()
+    def watch_day(self) -> None:
+        self._update()
+
+    def on_show(self) -> None:
+        self._update()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted and self._shown_for is not None and self._shown_for[1] != self.app.theme:
+            self._update()  # another theme: relabel in its colours
+
+    def _update(self) -> None:
+        """Relabel for the date (and theme); a hidden pane waits until it shows."""
+        if not self.is_mounted or not self.display or self._shown_for == (self.day, self.app.theme):
+            return
+        self._shown_for = (self.day, self.app.theme)
+        self._relabel()
+        self._fill_holdings()
 
     def _relabel(self) -> None:
         stack: list[TreeNode[object]] = [self.query_one(Tree).root]

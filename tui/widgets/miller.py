@@ -12,7 +12,7 @@ from datetime import date
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
+from textual.reactive import reactive
 
 from store import Region, Store
 
@@ -42,23 +42,23 @@ class MillerColumns(Horizontal):
     }
     """
 
-    class PlaceHighlighted(Message):
-        """The highlighted place changed (or was re-announced)."""
+    day: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
+    """The as-of date the columns show (bound to the app's)."""
 
-        def __init__(self, region: Region) -> None:
-            super().__init__()
-            self.region = region
+    highlighted_id: reactive[str | None] = reactive(None, init=False, repaint=False)
+    """The highlighted place: set here, in the same call as the key that moved
+    the cursor (the app watches it), so a key press is one frame."""
 
-    def __init__(self, store: Store, day: date, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, store: Store, day: date, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.store = store
-        self.day = day
+        self.set_reactive(MillerColumns.day, day)
         self.path: list[str] = []  # region ids above the current column
         self._cursor_memory: dict[str | None, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield PlaceColumn(self.store, self.day, id="current")
-        yield PlaceColumn(self.store, self.day, id="preview", empty_text="no places under it")
+        yield PlaceColumn(self.store, self.day, id="current").data_bind(MillerColumns.day)
+        yield PlaceColumn(self.store, self.day, id="preview", empty_text="no places under it").data_bind(MillerColumns.day)
 
     @property
     def current(self) -> PlaceColumn:
@@ -70,6 +70,9 @@ class MillerColumns(Horizontal):
 
     def on_mount(self) -> None:
         self.preview.can_focus = False
+        # Synchronous: the preview and the highlighted place follow the cursor
+        # in the same call, not one message (and one frame) later.
+        self.watch(self.current, "cursor", self._cursor_moved, init=False)
         if not self.current.regions:
             self._show_level(None)
 
@@ -91,6 +94,7 @@ class MillerColumns(Horizontal):
             cursor = next((i for i, r in enumerate(regions) if r.id == wanted), 0)
         title = self.store.regions[parent_id].name if parent_id else "Places"
         self.current.show(regions, cursor, title)
+        self._cursor_moved()
 
     def action_descend(self) -> None:
         region = self.highlighted
@@ -127,29 +131,19 @@ class MillerColumns(Horizontal):
             self._cursor_memory[parent] = child
         self._show_level(self.parent_id, select=region_id)
 
-    def set_day(self, day: date) -> None:
-        self.day = day
-        self.current.set_day(day)
-        self.preview.set_day(day)
+    # --- the cursor -------------------------------------------------------------------
 
-    def set_colours(self, colours: dict[str, str]) -> None:
-        self.current.set_colours(colours)
-        self.preview.set_colours(colours)
-
-    # --- messages ---------------------------------------------------------------------
-
-    def on_row_list_highlighted(self, message: RowList.Highlighted) -> None:
-        if message.row_list is not self.current:
-            message.stop()
-            return
-        message.stop()
+    def _cursor_moved(self) -> None:
         region = self.current.highlighted
         if region is None:
             return
         chain = self.store.single_child_chain(region.id)
         end = chain[-1] if chain else region
         self.preview.show(self.store.children(end.id), 0, end.name)
-        self.post_message(self.PlaceHighlighted(region))
+        self.highlighted_id = region.id
+
+    def on_row_list_highlighted(self, message: RowList.Highlighted) -> None:
+        message.stop()  # the cursor is watched directly (see on_mount)
 
     def on_row_list_selected(self, message: RowList.Selected) -> None:
         message.stop()

@@ -5,18 +5,27 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
+from textual import events
+from textual.reactive import reactive
 
 from store import Control, Region, Store
 from store.model import NOT_RECORDED, STATUS_MARKS
 
-from ..format import breakdown_bar, control_glyph, palette
+from ..format import breakdown_bar, control_glyph
+from ..theme import bloc_colours
 from .rowlist import RowList
 
 BAR_CELLS = 6
 
 
 class PlaceColumn(RowList):
-    """The places of one level. Rows are drawn on demand and cached per date."""
+    """The places of one level. Rows are drawn on demand and cached per date.
+
+    No scrollbar: one that came and went as the places changed would move the
+    rows (a screen layout on every key). Where the places do not all fit, the
+    bottom border says which one is highlighted ("12/64"), or in a preview,
+    how many show ("34 of 64"); the mouse wheel moves the cursor.
+    """
 
     DEFAULT_CSS = """
     PlaceColumn {
@@ -24,7 +33,9 @@ class PlaceColumn(RowList):
         min-width: 16;
         border: round $panel-lighten-2;
         border-title-color: $text-muted;
+        border-subtitle-color: $text-muted;
         padding: 0 0;
+        overflow-y: hidden;
     }
     PlaceColumn:focus {
         border: round $accent;
@@ -32,28 +43,63 @@ class PlaceColumn(RowList):
     }
     """
 
-    def __init__(self, store: Store, day: date, *, empty_text: str = "no places under it", **kwargs: object) -> None:
-        super().__init__(empty_text=empty_text, **kwargs)
+    day: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
+    """The date whose control the rows show (bound to the columns', so the app's)."""
+
+    def __init__(self, store: Store, day: date, *, empty_text: str = "no places under it", id: str | None = None) -> None:
+        super().__init__(empty_text=empty_text, id=id)
         self.store = store
-        self.day = day
-        self.colours = palette(True)
+        self.set_reactive(PlaceColumn.day, day)
         self.regions: list[Region] = []
         self._controls: dict[str, Control] = {}
+        self._colours: dict[str, str] | None = None
+
+    def cursor_moved(self) -> None:
+        visible = self.scrollable_content_region.height
+        count = self.row_count
+        if not visible or count <= visible:
+            subtitle = ""
+        elif self.can_focus:
+            subtitle = f"{self.cursor + 1}/{count}"
+        else:
+            subtitle = f"{visible} of {count}"
+        if subtitle != (self.border_subtitle or ""):
+            self.border_subtitle = subtitle
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._wheel(1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._wheel(-1)
+
+    def _wheel(self, step: int) -> None:
+        if self.can_focus:
+            self.move_cursor(self.cursor + step)
+        else:  # the preview has no cursor to move: scroll it
+            top = max(0, min(self.scroll_offset.y + step, self.row_count - self.scrollable_content_region.height))
+            self.scroll_to(y=top, animate=False, immediate=True, force=True)
 
     def show(self, regions: list[Region], cursor: int = 0, title: str = "") -> None:
         self.regions = regions
         self.border_title = Text(title) if title else None
         self.set_row_count(len(regions), cursor)
 
-    def set_day(self, day: date) -> None:
-        if day != self.day:
-            self.day = day
-            self._controls.clear()
-            self.refresh()
+    def watch_day(self) -> None:
+        self._controls.clear()
+        self.invalidate()
 
-    def set_colours(self, colours: dict[str, str]) -> None:
-        self.colours = colours
-        self.refresh()
+    @property
+    def colours(self) -> dict[str, str]:
+        """Bloc colours of the current theme (kept until the styles change)."""
+        if self._colours is None:
+            self._colours = bloc_colours(self.app)
+        return self._colours
+
+    def notify_style_update(self) -> None:
+        self._colours = None  # a new theme: new bloc colours
+        super().notify_style_update()
 
     @property
     def highlighted(self) -> Region | None:

@@ -3,7 +3,8 @@
 Subclasses implement :meth:`RowList.render_row`; the list keeps a cursor,
 scrolls to it, and posts :class:`RowList.Highlighted` and
 :class:`RowList.Selected`. Cost per key press is the visible rows, not the
-list's length.
+list's length: drawn rows are kept in a line cache, and new contents change
+the list's height without a screen layout (see :class:`LineView`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,37 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 
-class RowList(ScrollView, can_focus=True):
+class LineView(ScrollView):
+    """A Line API view whose content height can change without a screen layout.
+
+    Assigning ``virtual_size`` asks Textual for a layout of the whole screen,
+    which costs far more than drawing the few lines that changed. The
+    compositor only needs a layout when a scrollbar comes or goes (that moves
+    the content); otherwise the new height is a matter of scroll limits and
+    the scrollbar's thumb, which :meth:`set_virtual_height` updates in place.
+    """
+
+    def set_virtual_height(self, height: int) -> None:
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        # Recomputes which scrollbars show (a change there is a reactive with a
+        # layout of its own), updates the thumbs, and clamps the scroll offset.
+        self._scroll_update(size)
+        self.refresh()
+
+
+class RowList(LineView, can_focus=True):
     """A virtual list of one-line rows with a cursor."""
     HELP_SECTION = ("Lists", 30)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
@@ -79,11 +103,20 @@ class RowList(ScrollView, can_focus=True):
     row_height = 1
     """Lines per row; a subclass with taller rows returns that many lines from render_row."""
 
-    def __init__(self, *, empty_text: str = "nothing here", **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, empty_text: str = "nothing here", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._count = 0
         self.empty_text = empty_text
         self._styles: tuple[Style, Style, Style] | None = None  # base, cursor, empty
+        # Drawn lines, keyed by what they show: (row, line of the row, cursor on it, width, version).
+        self._lines: LRUCache[tuple[int, int, bool, int, int], Strip] = LRUCache(1024)
+        self._version = 0
+
+    def invalidate(self) -> None:
+        """The rows' contents changed (new data, a new date, new colours): draw them anew."""
+        self._version += 1
+        self._lines.clear()
+        self.refresh()
 
     # --- content ---------------------------------------------------------------
 
@@ -94,10 +127,11 @@ class RowList(ScrollView, can_focus=True):
     def set_row_count(self, count: int, cursor: int = 0) -> None:
         """Replace the rows (the subclass holds the data) and place the cursor."""
         self._count = count
-        self.virtual_size = Size(self.size.width, count * self.row_height)
+        self.set_virtual_height(count * self.row_height)
         self.set_reactive(RowList.cursor, max(0, min(cursor, count - 1)))
         self._scroll_cursor_into_view(center=True)
-        self.refresh()
+        self.invalidate()
+        self.cursor_moved()
         if count:
             self.post_message(self.Highlighted(self, self.cursor))
 
@@ -132,28 +166,39 @@ class RowList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if index >= self._count:
             return Strip.blank(width, base)
-        rendered = self.render_row(index, width)
-        text = rendered if isinstance(rendered, Text) else (rendered[part] if part < len(rendered) else Text())
-        return _strip(text, width, cursor_style if index == self.cursor else base, self.app.console)
+        on_cursor = index == self.cursor
+        key = (index, part, on_cursor, width, self._version)
+        strip = self._lines.get(key)
+        if strip is None:
+            rendered = self.render_row(index, width)
+            text = rendered if isinstance(rendered, Text) else (rendered[part] if part < len(rendered) else Text())
+            strip = _strip(text, width, cursor_style if on_cursor else base, self.app.console)
+            self._lines[key] = strip
+        return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
-        self.refresh()
+        self.invalidate()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self._count * self.row_height)
+        self.set_virtual_height(self._count * self.row_height)
         self._scroll_cursor_into_view()
+        self.cursor_moved()
 
     # --- cursor ---------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        self.cursor_moved()
         if not self._scroll_cursor_into_view():
             # Nothing scrolled: only the two rows whose highlight changed need drawing.
             self.refresh_row(old)
             self.refresh_row(new)
         if self._count:
             self.post_message(self.Highlighted(self, new))
+
+    def cursor_moved(self) -> None:
+        """Hook: the cursor or the rows changed (a subclass may show where it is)."""
 
     def move_cursor(self, index: int) -> None:
         if self._count == 0:
@@ -189,7 +234,8 @@ class RowList(ScrollView, can_focus=True):
             target = -(-target // step) * step if row_bottom > top + height else (target // step) * step
         if target == top:
             return False
-        self.scroll_to(y=target, animate=False, immediate=True)
+        # Forced: a list may hide its scrollbar (overflow hidden) and still scroll to its cursor.
+        self.scroll_to(y=target, animate=False, immediate=True, force=True)
         self.refresh()
         return True
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from rich.console import RenderableType
 from rich.text import Text
-from textual.widget import Widget
 
 from store import Store
 from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
-from ..format import bloc_glyph, control_key, palette
+from ..format import bloc_glyph, control_key
 
 # Bottom to top in the chart; the fill pattern tells blocs apart without colour.
 STACK_ORDER = ("government", "other", "kurdish", "jihadist", "opposition", NOT_RECORDED)
@@ -92,106 +90,86 @@ def marker_index(days: list[date], day: date) -> int | None:
     return len(days) - 1
 
 
-class _OverTime(Widget):
-    """A drawing of one region across the data's span, with the current date marked."""
+class TimelineStrip:
+    """One place's control history as a strip of bloc glyphs across the data span.
 
-    def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    Three lines: the as-of marker, the strip, the years. Not a widget: the
+    detail pane draws it among its sections (see DetailPane)."""
+
+    HEIGHT = 3
+
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.region_id: str | None = None
-        self.day: date = store.span[1]
-        self.colours = palette(True)
 
-    def show(self, region_id: str, day: date) -> None:
-        self.region_id, self.day = region_id, day
-        self.refresh()
-
-
-class TimelineStrip(_OverTime):
-    """One place's control history as a strip of bloc glyphs across the data span."""
-
-    DEFAULT_CSS = """
-    TimelineStrip {
-        height: 3;
-        width: 100%;
-    }
-    """
-
-    def render(self) -> RenderableType:
-        if self.region_id is None:
-            return Text("")
-        width = max(1, self.size.width)
+    def text(self, region_id: str, day: date, width: int, colours: dict[str, str]) -> Text:
+        width = max(1, width)
         first, last = self.store.span
         span = (last - first).days + 1
         days = [first + timedelta(days=(span * i + span // 2) // width) for i in range(width)]
-        strip = Text()
-        for day in days:
-            key = control_key(self.store.control(self.region_id, day))
-            style = self.colours.get(key, "")
-            strip.append(bloc_glyph(key), style=style)
+        cells = []
+        for sample in days:
+            key = control_key(self.store.control(region_id, sample))
+            cells.append((bloc_glyph(key), colours.get(key, "")))
+        strip = runs(cells)
         marker = None
-        if first <= self.day <= last:
-            marker = min(width - 1, (self.day - first).days * width // span)
-        return Text.assemble(marker_line(width, marker, self.day.isoformat()), "\n", strip, "\n", axis(days, None))
+        if first <= day <= last:
+            marker = min(width - 1, (day - first).days * width // span)
+        return Text("\n").join([marker_line(width, marker, day.isoformat()), strip, axis(days, None)])
 
 
-class ControlChart(_OverTime):
-    """Share of a parent's places held by each bloc, one column per week or month."""
+class ControlChart:
+    """Share of a parent's places held by each bloc, one column per week or month.
 
-    DEFAULT_CSS = """
-    ControlChart {
-        height: 11;
-        width: 100%;
-    }
-    """
+    Eleven lines (the marker, the bars, the years, the legend). Not a widget:
+    the detail pane draws it among its sections; the series for a place and a
+    width is kept, so a new date only recomputes the marked column."""
 
-    def __init__(self, store: Store, **kwargs: object) -> None:
-        super().__init__(store, **kwargs)
+    HEIGHT = 11
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self._cache: dict[tuple[str, int, str], tuple[list[date], str, list[dict[str, float]]]] = {}
 
-    def series(self, width: int) -> tuple[list[date], str, list[dict[str, float]]]:
-        assert self.region_id is not None
+    def series(self, region_id: str, width: int) -> tuple[list[date], str, list[dict[str, float]]]:
         first, last = self.store.span
         days, unit = sample_days(first, last, width)
-        # Keyed by the days sampled: a pane one column narrower (a scrollbar
-        # appeared) samples the same months and must not recompute them.
-        key = (self.region_id, len(days), unit)
+        # Keyed by the days sampled: a pane one column narrower samples the
+        # same months and must not recompute them.
+        key = (region_id, len(days), unit)
         cached = self._cache.get(key)
         if cached is None:
-            cached = (days, unit, self.store.bloc_shares_over_time(self.region_id, days))
+            cached = (days, unit, self.store.bloc_shares_over_time(region_id, days))
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[key] = cached
         return cached
 
-    def render(self) -> RenderableType:
-        if self.region_id is None:
-            return Text("")
-        width = max(1, self.size.width)
-        days, unit, shares = self.series(width)
+    def text(self, region_id: str, day: date, width: int, colours: dict[str, str]) -> Text:
+        width = max(1, width)
+        days, unit, shares = self.series(region_id, width)
         # Widen each column when the pane has room for it.
         repeat = max(1, width // max(1, len(days)))
         days = [d for d in days for _ in range(repeat)]
         shares = [s for s in shares for _ in range(repeat)]
-        marker = marker_index(days, self.day)
+        marker = marker_index(days, day)
         if marker is not None:
             if repeat > 1:
                 marker = marker - marker % repeat
             # The marked column shows the as-of day itself, not its bucket's last day.
-            exact = self.store.bloc_shares_over_time(self.region_id, [self.day])[0]
+            exact = self.store.bloc_shares_over_time(region_id, [day])[0]
             shares = shares[:marker] + [exact] * repeat + shares[marker + repeat :]
         present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
         entries = [Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}", style="dim")]
         for bloc in present:
-            entry = Text(FILLS[bloc], style=self.colours.get(bloc, ""))
+            entry = Text(FILLS[bloc], style=colours.get(bloc, ""))
             entry.append(" " + (BLOCS[bloc].label if bloc in BLOCS else NOT_RECORDED_LABEL))
             entries.append(entry)
         legend = _flow(entries, width)
-        rows = max(2, self.size.height - 2 - len(legend))  # less the marker and year lines
-        lines: list[Text] = [marker_line(len(days), marker, self.day.isoformat())]
+        rows = max(2, self.HEIGHT - 2 - len(legend))  # less the marker and year lines
+        lines: list[Text] = [marker_line(len(days), marker, day.isoformat())]
         for row in range(rows):
             level = (rows - row - 0.5) / rows  # the row's middle, 0 at the bottom
-            line = Text()
+            cells = []
             for i, share in enumerate(shares):
                 cumulative = 0.0
                 key = NOT_RECORDED
@@ -200,14 +178,31 @@ class ControlChart(_OverTime):
                     if level <= cumulative + 1e-9:
                         key = bloc
                         break
-                style = self.colours.get(key, "")
+                style = colours.get(key, "")
                 if i == marker:
                     style = f"{style} reverse".strip() if key != NOT_RECORDED else "reverse"
-                line.append(FILLS.get(key, " "), style=style)
-            lines.append(line)
+                cells.append((FILLS.get(key, " "), style))
+            lines.append(runs(cells))
         lines.append(axis(days, None))
         lines.extend(legend)
         return Text("\n").join(lines)
+
+
+def runs(cells: list[tuple[str, str]]) -> Text:
+    """A line of (character, style) cells, neighbours of one style joined into
+    one span: a chart row is a few spans to draw, not one per column."""
+    text = Text()
+    chars: list[str] = []
+    style = None
+    for char, cell_style in cells:
+        if cell_style != style and chars:
+            text.append("".join(chars), style=style)
+            chars = []
+        style = cell_style
+        chars.append(char)
+    if chars:
+        text.append("".join(chars), style=style)
+    return text
 
 
 def _flow(entries: list[Text], width: int, gap: str = "  ") -> list[Text]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
 
 
@@ -21,18 +22,15 @@ class TopBar(Widget):
     }
     """
 
-    def __init__(self, title: str, day: date, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.title = title
-        self.day = day
-        self.playing = False
+    day: reactive[date] = reactive(date(2018, 12, 31))
+    """The as-of date (bound to the app's)."""
+    playing: reactive[bool] = reactive(False)
+    """Whether time is playing (bound to the app's)."""
 
-    def set_state(self, *, day: date | None = None, playing: bool | None = None) -> None:
-        if day is not None:
-            self.day = day
-        if playing is not None:
-            self.playing = playing
-        self.refresh()
+    def __init__(self, title: str, day: date, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title = title
+        self.set_reactive(TopBar.day, day)
 
     def render(self) -> Text:
         width = max(20, self.content_size.width or (self.app.size.width - 2))
