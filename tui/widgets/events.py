@@ -17,7 +17,7 @@ from store import Event, Store
 from store.model import EVENT_TYPES, NOT_RECORDED
 
 from ..format import bloc_glyph, citations
-from ..theme import bloc_colours
+from .following import FollowsState
 from .rowlist import RowList
 
 
@@ -59,7 +59,7 @@ class EventList(RowList):
         return [head, title, Text("  " + " · ".join(facts), style="dim")]
 
 
-class EventsPane(Vertical):
+class EventsPane(FollowsState, Vertical):
     """A filter row (type, faction) over the list of events, oldest first."""
     HELP_SECTION = ("Events pane", 50)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
@@ -138,17 +138,7 @@ class EventsPane(Vertical):
         event_list = self.event_list
         return event_list.events[event_list.cursor] if event_list.events else None
 
-    @property
-    def colours(self) -> dict[str, str]:
-        return bloc_colours(self.app)
-
     def watch_region_id(self) -> None:
-        self._update()
-
-    def watch_day(self) -> None:
-        self._update()
-
-    def on_show(self) -> None:
         self._update()
 
     def notify_style_update(self) -> None:

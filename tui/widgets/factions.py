@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from store import Faction, Store
 from store.model import BLOCS
 
-from ..theme import bloc_colours
+from .following import FollowsState
 from .lists import KeyedOptionList
 
 
@@ -34,7 +34,7 @@ class FactionTree(Tree[str]):
     ]
 
 
-class FactionsPane(Vertical):
+class FactionsPane(FollowsState, Vertical):
     """Tree of factions (by bloc); below it, the places the highlighted one held."""
 
     DEFAULT_CSS = """
@@ -145,16 +145,6 @@ class FactionsPane(Vertical):
         label.append(" ")
         label.append(bloc.label if bloc else bloc_id, style="bold")
         return label
-
-    @property
-    def colours(self) -> dict[str, str]:
-        return bloc_colours(self.app)
-
-    def watch_day(self) -> None:
-        self._update()
-
-    def on_show(self) -> None:
-        self._update()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
