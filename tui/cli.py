@@ -25,13 +25,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from store.dates import DateError, PartialDate, parse_partial
 from store.text import safe_message, shown
 
 from .encoding import safe_stream
 
 if TYPE_CHECKING:
     from store import Store
+    from store.dates import PartialDate
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +46,8 @@ class CliError(Exception):
 
 
 def _date_arg(text: str) -> PartialDate:
+    from store.dates import DateError, parse_partial
+
     try:
         return parse_partial(text)
     except DateError as exc:
@@ -71,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)  # a _Parser: the subparsers (parser_class=_Parser) take it as a parent
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help="database file (default: $FRONTLINES_DB, else your copy of the bundled data)")
     common.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
