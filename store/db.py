@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb import TinyDB
 
@@ -91,7 +91,8 @@ class Store:
         gc.disable()
         try:
             db = TinyDB(str(path), storage=FrontlinesStorage, readonly=readonly, create=create)
-            storage: FrontlinesStorage = db.storage  # type: ignore[assignment]
+            # TinyDB made it from the class it was given; its ``storage`` says only Storage.
+            storage = cast(FrontlinesStorage, db.storage)
             try:
                 store = cls(storage.read() or {}, path=path, db=db, storage=storage)
             except BaseException:
@@ -128,7 +129,10 @@ class Store:
             import orjson
 
             unsafe = json_needs_display(orjson.dumps(tables))
-        return display_value(tables) if unsafe else tables
+        if not unsafe:
+            return tables
+        displayed: Mapping[str, Mapping[str, dict[str, Any]]] = display_value(tables)
+        return displayed
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, list[dict[str, Any]]]) -> Store:
@@ -165,7 +169,7 @@ class Store:
         self.meta: dict[str, Any] = dict(meta_records[0][1]) if meta_records else {}
         self.schema_version: int = SCHEMA_VERSION
         if "schema_version" in self.meta:
-            self.schema_version = _Fields(path, "meta", meta_records[0][0], self.meta).int("schema_version")
+            self.schema_version = _Fields(path, "meta", meta_records[0][0], self.meta).whole("schema_version")
 
         self._problems: list[Problem] = []
         built: dict[str, list[Any]] = {
@@ -546,7 +550,7 @@ class Store:
         total = len(units)
         by_faction: dict[str, int] = defaultdict(int)
         by_bloc: dict[str, int] = defaultdict(int)
-        pairs = []
+        pairs: list[tuple[str, str | None]] = []
         for uid, period in zip(units, current):
             if period is None:
                 by_faction[NOT_RECORDED] += 1
@@ -829,7 +833,8 @@ class Store:
         db = self._writable()
         record = clean_value(record)
         self._check_record(table, record)
-        existing = {doc.get("id") for doc in (self._storage.read() or {}).get(table, {}).values()}  # type: ignore[union-attr]
+        assert self._storage is not None  # _writable() refuses a store without one
+        existing = {doc.get("id") for doc in (self._storage.read() or {}).get(table, {}).values()}
         if table != "meta" and record["id"] in existing:
             raise StoreError(f"{where(self.path)}: {table} already has a record with id {record['id']}")
         db.table(table).insert(record)
@@ -954,6 +959,10 @@ class _EventIndexes:
     and by faction (each list oldest first, an event once per place or faction)."""
 
     __slots__ = ("ordered", "rank", "by_place", "by_faction")
+    ordered: list[Event]
+    rank: dict[str, int]  # event id -> index in ordered
+    by_place: dict[str, list[Event]]
+    by_faction: dict[str, list[Event]]
 
     def __init__(self, events: Iterable[Event]) -> None:
         with _collector_paused():

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import matching
 from .geo import Feature, GeoError, read_feature
@@ -53,6 +53,9 @@ from .storage import (
     where,
 )
 from .text import clean_text, shown
+
+if TYPE_CHECKING:
+    from .db import Store
 
 MAX_BYTES = 512 * 1024 * 1024
 MAX_LISTED = 20  # problems named one by one; the rest are counted
@@ -84,6 +87,10 @@ class FieldNames:
     parent: str | None = None
 
 
+# An ancestor a feature names: (code, name, Arabic name, level).
+Ancestor = tuple[str, str | None, str | None, str]
+
+
 @dataclass(slots=True)
 class Unit:
     """One feature, read: what the import needs from it."""
@@ -95,8 +102,8 @@ class Unit:
     level: str | None
     parent: str | None
     feature: Feature
-    # Ancestors the feature names (code, name, Arabic name, level), nearest first.
-    ancestors: list[tuple[str, str | None, str | None, str]] = field(default_factory=list)
+    # Ancestors the feature names, nearest first.
+    ancestors: list[Ancestor] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -137,7 +144,7 @@ def _first(props: dict[str, Any], *names: str) -> str | None:
     return None
 
 
-def _cod_layout(props: dict[str, Any]) -> tuple[str | None, str | None, list[tuple[str, str | None, str | None, str]]]:
+def _cod_layout(props: dict[str, Any]) -> tuple[str | None, str | None, list[Ancestor]]:
     """(level, parent code, ancestors nearest first) read from COD-AB attributes."""
     if "HAY_PCODE" in props:  # a Damascus neighbourhood: its parent is the city
         city = _first(props, "CITY_PCODE")
@@ -194,6 +201,7 @@ def read_units(data: Any, fields: FieldNames, level: str | None) -> tuple[list[U
             problems.append(f"feature {number} ({shown(code, 40)}): no name in its '{shown(name_field or 'NAME_EN', 40)}' property")
             continue
         name_ar = _text(props.get(fields.name_ar)) if fields.name_ar else _cod_arabic(props)
+        ancestors: list[Ancestor]
         if fields.parent:
             unit_level, parent, ancestors = level, _text(props.get(fields.parent)), []
         else:
@@ -246,7 +254,7 @@ class _Regions:
     """The regions table being changed, indexed by every code."""
 
     def __init__(self, tables: Tables) -> None:
-        self.table: dict[str, dict[str, Any]] = tables.setdefault("regions", {})  # type: ignore[assignment]
+        self.table: dict[str, dict[str, Any]] = tables.setdefault("regions", {})
         self.by_code: dict[str, dict[str, Any]] = {}
         for record in self.table.values():
             for code in (record.get("id"), record.get("pcode"), *(record.get("other_codes") or ())):
@@ -344,8 +352,9 @@ def merge(tables: Tables, units: list[Unit], result: ImportResult, source: str |
         placed = existing is not None and (
             existing.get("level") == "province" or regions.find(existing.get("parent")) is not None
         )
+        parent_id: str | Literal[False] | None
         if placed:
-            parent_id: str | None | bool = None  # placed already: the gazetteer does not move it
+            parent_id = None  # placed already: the gazetteer does not move it
         else:
             # New, or placed under a parent the database does not have yet:
             # find or create the parent the gazetteer names.
@@ -354,7 +363,7 @@ def merge(tables: Tables, units: list[Unit], result: ImportResult, source: str |
                 continue
         if existing is not None:
             above = regions.find(existing.get("parent") or (parent_id if isinstance(parent_id, str) else None))
-            changed = _attach(existing, unit, parent_id, source, above.get("name") if above else None)  # type: ignore[arg-type]
+            changed = _attach(existing, unit, parent_id, source, above.get("name") if above else None)
             if changed:
                 result.updated.setdefault(existing["id"], []).extend(changed)
             continue
@@ -363,7 +372,7 @@ def merge(tables: Tables, units: list[Unit], result: ImportResult, source: str |
         if level is None:
             problems.append(f"feature {unit.number} ({shown(unit.code, 40)}): its level is not known; give --level")
             continue
-        record = _new_region(unit.code, unit.name, unit.name_ar, level, parent_id)  # type: ignore[arg-type]
+        record = _new_region(unit.code, unit.name, unit.name_ar, level, parent_id)
         _attach(record, unit, None, source)
         record["alt_names"] = []  # the gazetteer's name is the name of a region it creates
         regions.add(record)
@@ -424,7 +433,7 @@ def _note_ancestors(unit: Unit, regions: _Regions, result: ImportResult, source:
 
 def _parent_for(
     unit: Unit, regions: _Regions, in_file: set[str], result: ImportResult, problems: list[str], source: str | None
-) -> str | None | bool:
+) -> str | Literal[False] | None:
     """The id of the unit's parent (created from its attributes if need be),
     None for a top unit, or False after reporting an unknown parent."""
     if unit.parent is None:
@@ -434,7 +443,8 @@ def _parent_for(
         return None
     found = regions.find(unit.parent)
     if found is not None:
-        return found["id"]
+        found_id: str = found["id"]
+        return found_id
     # Not in the database (nor created yet from the file, which goes parents
     # first): make it, and any missing ancestors, from the feature's attributes.
     chain = unit.ancestors
@@ -474,14 +484,17 @@ def _parent_for(
 # --- the command -------------------------------------------------------------------------
 
 
-def _new_structure_problems(before: Any, after: Any) -> list[str]:
+def _new_structure_problems(before: Store, after: Store) -> list[str]:
     """What the merged tables would break that was sound before: regions
     whose parents loop (a feature naming its own descendant as parent) or
     point nowhere. Checked on the result, so nothing broken is written."""
     problems = []
     for rid in sorted(after._region_cycles - before._region_cycles):
         problems.append(f"{shown(rid, 40)}: the parents the file gives would form a cycle")
-    dangling = lambda store: {r.id for r in store.regions.values() if r.parent and r.parent not in store.regions}  # noqa: E731
+
+    def dangling(store: Store) -> set[str]:
+        return {r.id for r in store.regions.values() if r.parent and r.parent not in store.regions}
+
     for rid in sorted(dangling(after) - dangling(before)):
         problems.append(f"{shown(rid, 40)}: its parent {shown(after.regions[rid].parent, 40)} would not exist")
     return problems
@@ -523,11 +536,11 @@ def import_boundaries(
         raise ImportProblem(f"{where(geojson_path)}: {exc}", []) from None
     result = ImportResult(db_path, geojson_path, features=len(units) + len(problems))
     lock = None if dry_run else WriterLock(db_path)
-    if not dry_run:
+    if lock is not None:
         reason = read_only_reason(db_path)
         if reason:
             raise ReadOnlyError(f"{where(db_path)}: cannot import into it: {reason}")
-        lock.acquire()  # type: ignore[union-attr]
+        lock.acquire()
     try:
         tables = read_tables(db_path)
         before = serialize(tables)

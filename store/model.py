@@ -10,6 +10,7 @@ these from the tables and :mod:`store.db` indexes them.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -246,9 +247,10 @@ class Event:
     figures: tuple[Figure, ...] = ()
     sources: tuple[str, ...] = ()
     confidence: str = "medium"
-    # Derived at load: the first and last days the event may cover.
-    first: date = field(default=date.min, compare=False)
-    last: date = field(default=date.min, compare=False)
+    # Derived at load: the first and last days the event may cover. (Spelled
+    # ``datetime.date``: inside this class ``date`` is the field above.)
+    first: datetime.date = field(default=datetime.date.min, compare=False)
+    last: datetime.date = field(default=datetime.date.min, compare=False)
 
     @property
     def date_text(self) -> str:

@@ -50,7 +50,11 @@ _OUTLINE = "a list of polygons, each a list of closed rings of [longitude, latit
 
 
 class _Fields:
-    """Typed access to one record's fields, naming the record in errors."""
+    """Typed access to one record's fields, naming the record in errors.
+
+    (The readers of a required string and number are ``text`` and ``whole``:
+    a method named ``str`` or ``int`` would shadow the type in the
+    annotations of the methods after it.)"""
 
     def __init__(self, path: str, table: str, doc_id: str, record: dict[str, Any]) -> None:
         self.path, self.table, self.doc_id, self.record = path, table, doc_id, record
@@ -67,7 +71,7 @@ class _Fields:
         value = self.record.get(name)
         return DatabaseCorrupt(f"{self.where}: field '{name}' must be {expected}, found {shown(repr(value), 40)}")
 
-    def str(self, name: str) -> str:
+    def text(self, name: str) -> str:
         value = self.record.get(name)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(name, "a non-empty string")
@@ -97,7 +101,7 @@ class _Fields:
             raise self.fail(name, "a number or null")
         return float(value)
 
-    def int(self, name: str) -> int:
+    def whole(self, name: str) -> int:
         value = self.record.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(name, "a whole number")
@@ -363,7 +367,7 @@ TABLES: dict[str, Table] = {
 # value on entry and the built one after; ``return None`` gives up.
 
 _CAREFUL = {
-    "str": "V = f.str(KEY)",
+    "str": "V = f.text(KEY)",
     "opt": "V = f.opt_str(KEY)",
     "strs": "V = f.str_list(KEY)",
     "float": "V = f.opt_float(KEY)",

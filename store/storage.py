@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from tinydb.storages import Storage
@@ -269,8 +269,12 @@ def serialize(tables: Mapping[str, Mapping[str, Any]]) -> bytes:
     return clean_and_serialize(tables)[1]
 
 
-def clean_and_serialize(tables: Mapping[str, Mapping[str, Any]]) -> tuple[Mapping[str, Any], bytes]:
-    """Return the (cleaned) tables and their serialized form."""
+_Tables = TypeVar("_Tables", bound=Mapping[str, Mapping[str, Any]])
+
+
+def clean_and_serialize(tables: _Tables) -> tuple[_Tables, bytes]:
+    """Return the tables, cleaned, and their serialized form. The tables come
+    back as given, or as a new dict of dicts if any text needed cleaning."""
     raw = _serialize_raw(tables)
     if json_needs_cleaning(raw):
         tables = clean_value({name: dict(records) for name, records in tables.items()})

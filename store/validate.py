@@ -7,8 +7,9 @@ line; nothing here changes the store. ``frontlines validate`` prints them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .dates import parse_day, parse_partial
 from .model import (
@@ -31,6 +32,9 @@ from .tree import too_deep
 if TYPE_CHECKING:
     from .db import Store
 
+# Records a problem: add(table, record id, message).
+Add = Callable[[str, str, str], None]
+
 
 def validate(store: Store) -> list[Problem]:
     """Every integrity problem of ``store``, each naming its record."""
@@ -45,7 +49,9 @@ class _Validator:
     def run(self) -> list[Problem]:
         """Every integrity problem, each naming its record."""
         problems = list(self.store._problems)
-        add = lambda table, rid, msg: problems.append(Problem(table, rid, msg))  # noqa: E731
+
+        def add(table: str, rid: str, msg: str) -> None:
+            problems.append(Problem(table, rid, msg))
 
         if "schema_version" not in self.store.meta:
             add("meta", "-", "no schema_version")
@@ -151,7 +157,7 @@ class _Validator:
                     add("events", eid, f"figure '{figure.label}' has neither a source nor a note")
         return problems
 
-    def _validate_claims(self, add: Any, problems: list[Problem]) -> None:
+    def _validate_claims(self, add: Add, problems: list[Problem]) -> None:
         by_region: dict[str, list[Claim]] = defaultdict(list)
         for claim in self.store.claims.values():
             cid = claim.id
@@ -175,7 +181,7 @@ class _Validator:
                 if earlier.end is None or earlier.end >= later.start:
                     add("claims", later.id, f"overlaps {earlier.id} on region {rid}; say which holds, or end the first")
 
-    def _check_holding(self, add: Any, problems: list[Problem], table: str, record: Period | Claim) -> None:
+    def _check_holding(self, add: Add, problems: list[Problem], table: str, record: Period | Claim) -> None:
         """What periods and claims share: a region, factions, a status, sane
         dates in order, a confidence, and sources that came after the change."""
         rid = record.id
@@ -234,7 +240,9 @@ def _ends_before_start(start_text: str, end_text: str) -> bool:
         return False
 
 
-def _check_parent(add: Any, table: str, rid: str, parent: str | None, known: Any, looped: set[str], note: str) -> None:
+def _check_parent(
+    add: Add, table: str, rid: str, parent: str | None, known: Mapping[str, object], looped: set[str], note: str
+) -> None:
     """A region's or faction's parent: it exists, is not itself, and its chain does not loop."""
     if parent is not None and parent not in known:
         add(table, rid, f"parent '{parent}' does not exist")

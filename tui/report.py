@@ -16,7 +16,7 @@ import sys
 import textwrap
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
 from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL, Control, Event, Period, Problem, Region
 from store.text import safe_message
@@ -33,7 +33,7 @@ DIM = "dim"
 COLOURS = palette(dark=True)
 
 
-def plain_output(stream: TextIO, environ: Any = None) -> bool:
+def plain_output(stream: IO[str], environ: Any = None) -> bool:
     """True when Rich would write ``stream`` without any style (its colour
     system would be None) and measure it as :func:`plain_width` does; False
     when only Rich can tell (then it is asked).
@@ -82,7 +82,7 @@ def _is_text(value: Any) -> bool:
     return module is not None and isinstance(value, module.Text)
 
 
-def _console(stream: TextIO, no_color: bool) -> Console:
+def _console(stream: IO[str], no_color: bool) -> Console:
     from rich.console import Console
 
     class _PipeConsole(Console):
@@ -101,7 +101,7 @@ class Printer:
         # locale) gets transliterated output rather than a UnicodeEncodeError.
         self._no_color = no_color
         self._console = console
-        self._file: TextIO = console.file if console is not None else safe_stream(sys.stdout)
+        self._file: IO[str] = console.file if console is not None else safe_stream(sys.stdout)
         self._pending: list[Any] = []  # Text, or str when plain
         self._width: int | None = None
         # No styles will be written (a pipe, a file, a terminal without
