@@ -206,7 +206,7 @@ async def test_help_works_while_the_database_opens(monkeypatch: pytest.MonkeyPat
     import tui.app
     from tui.app import FrontlinesApp
 
-    monkeypatch.setattr(tui.app, "_ui_loaded", False)  # as in a process that has not loaded them
+    monkeypatch.setattr(tui.app, "_ui_loaded", False, raising=False)  # as in a process that has not loaded them
     for name in ("Breadcrumb", "Chronicle", "DatePrompt", "DetailPane", "EventsPane", "FactionsPane", "HelpScreen",
                  "MillerColumns", "SearchScreen", "StoreError", "TopBar", "add_months", "key_label"):
         monkeypatch.delitem(vars(tui.app), name, raising=False)
