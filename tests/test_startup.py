@@ -231,6 +231,38 @@ async def test_help_works_while_the_database_opens(monkeypatch: pytest.MonkeyPat
         assert not app.loading
 
 
+async def test_the_data_arriving_under_the_help_leaves_the_help_up(bundled_store) -> None:
+    """Help opened while the database opens stays up when the data comes; closing it shows the explorer."""
+    import threading
+
+    from tui.app import FrontlinesApp
+    from tui.widgets.miller import MillerColumns
+
+    release = threading.Event()
+
+    def slow_open():
+        release.wait(10)
+        return bundled_store
+
+    app = FrontlinesApp(None, loader=slow_open, use_keymap_file=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        release.set()
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if not app.loading and app.main_screen.query(MillerColumns):
+                break
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"  # still up, and whole
+        assert "Everywhere" in "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+        assert app.focused is app.miller.current
+        assert any("as of" in strip.text for strip in app.screen._compositor.render_strips())
+
+
 def test_level_help_names_the_levels_without_importing_the_model_to_parse() -> None:
     loaded = _loaded("from tui.cli import build_parser\n"
                      "args = build_parser().parse_args(['import', 'boundaries', 'x.geojson', '--level', 'community'])\n"

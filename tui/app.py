@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
+from textual.compose import compose  # what App.recompose uses, here for a screen of our choosing
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 
-from store.dates import add_months
 from store.text import safe_message
 
 from .commands import FrontlinesCommands
@@ -34,6 +35,7 @@ from .theme import bloc_colours, theme_variable_defaults
 
 if TYPE_CHECKING:
     from store import Region, Store
+    from store.dates import add_months
     from store.storage import StoreError
 
     from .screens.date_prompt import DatePrompt
@@ -48,8 +50,11 @@ if TYPE_CHECKING:
     from .widgets.topbar import TopBar
 
 
+_ui_loaded = False
+
+
 def load_ui() -> None:
-    """Import the widgets, the screens and the store's error type.
+    """Import the widgets, the screens, the store's error type and date steps.
 
     The explorer's first frame (the layout with a loading state) needs none
     of them: the worker that opens the database imports them after that
@@ -57,9 +62,10 @@ def load_ui() -> None:
     (``compose``, ``binding_sections``, the help). Cheap once done.
     """
     global Breadcrumb, Chronicle, DatePrompt, DetailPane, EventsPane, FactionsPane, HelpScreen, MillerColumns
-    global SearchScreen, StoreError, TopBar, key_label
-    if "TopBar" in globals():
+    global SearchScreen, StoreError, TopBar, add_months, key_label, _ui_loaded
+    if _ui_loaded:
         return
+    from store.dates import add_months
     from store.storage import StoreError
 
     from .screens.date_prompt import DatePrompt
@@ -72,6 +78,9 @@ def load_ui() -> None:
     from .widgets.factions import FactionsPane
     from .widgets.miller import MillerColumns
     from .widgets.topbar import TopBar
+
+    _ui_loaded = True
+
 
 NARROW = 100  # below this width the preview column folds away
 MAX_TOASTS = 4  # warnings shown at start-up before the rest are summarised
@@ -225,7 +234,7 @@ class FrontlinesApp(App[None]):
 
     @property
     def miller(self) -> MillerColumns:
-        return self.query_one(MillerColumns)
+        return self.main_screen.query_one(MillerColumns)
 
     def on_mount(self) -> None:
         if self.loading:
@@ -251,8 +260,18 @@ class FrontlinesApp(App[None]):
         self.call_later(self._show_opened)
 
     async def _show_opened(self) -> None:
-        await self.recompose()
+        # The main screen, even when the help was opened over it meanwhile
+        # (App.recompose would rebuild whichever screen is on top).
+        main = self.main_screen
+        async with main.batch():
+            await main.query("*").exclude(".-textual-system").remove()
+            await main.mount_all(compose(self))
         self._start()
+
+    @property
+    def main_screen(self) -> Screen[object]:
+        """The screen the explorer's layout lives on (the first), whatever is shown over it."""
+        return self.screen_stack[0]
 
     def _open_failed(self, message: str) -> None:
         self.load_error = message
@@ -273,7 +292,7 @@ class FrontlinesApp(App[None]):
             )
         else:
             hint = f"{self.store.path.name} holds no places yet: nothing to explore (see docs/data-format.md)"
-        self.query_one(Chronicle).say([hint])
+        self.main_screen.query_one(Chronicle).say([hint])
         for note in self.startup_notes:
             self.notify(safe_message(note), timeout=8, markup=False)
         warnings = self.keymap.warnings + self.store.warnings
@@ -296,7 +315,7 @@ class FrontlinesApp(App[None]):
 
     def _apply_width(self, width: int) -> None:
         self.miller.set_class(width < NARROW, "-narrow")
-        self.query_one("#main").set_class(width < NARROW, "-narrow")
+        self.main_screen.query_one("#main").set_class(width < NARROW, "-narrow")
 
     @property
     def colours(self) -> dict[str, str]:
@@ -329,7 +348,7 @@ class FrontlinesApp(App[None]):
 
     async def _ensure_pane(self, name: str) -> None:
         """Build and mount the events or factions pane the first time it is shown."""
-        if self.query(f"#{name}"):
+        if self.main_screen.query(f"#{name}"):
             return
         bind = FrontlinesApp
         pane: EventsPane | FactionsPane
@@ -337,7 +356,7 @@ class FrontlinesApp(App[None]):
             pane = EventsPane(self.store, self.as_of, id=name).data_bind(region_id=bind.focus_region, day=bind.as_of)
         else:
             pane = FactionsPane(self.store, self.as_of, id=name).data_bind(day=bind.as_of)
-        await self.query_one(ContentSwitcher).mount(pane)
+        await self.main_screen.query_one(ContentSwitcher).mount(pane)
 
     async def action_toggle_events(self) -> None:
         if self.pane == "events":
@@ -346,7 +365,7 @@ class FrontlinesApp(App[None]):
         else:
             await self._ensure_pane("events")
             self._show_pane("events")
-            self.query_one(EventsPane).focus_list()
+            self.main_screen.query_one(EventsPane).focus_list()
 
     async def action_toggle_factions(self) -> None:
         if self.pane == "factions":
@@ -355,7 +374,7 @@ class FrontlinesApp(App[None]):
         else:
             await self._ensure_pane("factions")
             self._show_pane("factions")
-            self.query_one(FactionsPane).focus_tree()
+            self.main_screen.query_one(FactionsPane).focus_tree()
 
     async def action_back(self) -> None:  # App's own "back" pops a screen; here Escape means this
         if self._play_timer is not None:
@@ -378,7 +397,7 @@ class FrontlinesApp(App[None]):
         self.as_of = day
         region = changes_of or self.focus_region
         lines = describe_changes(self.store, self.store.changes_on(region, day)) if region else []
-        chronicle = self.query_one(Chronicle)
+        chronicle = self.main_screen.query_one(Chronicle)
         if say:
             chronicle.say([say, *lines])
         else:
@@ -391,7 +410,7 @@ class FrontlinesApp(App[None]):
     def action_next_change(self) -> bool:
         later = self.store.change_after(self.focus_region, self.as_of)
         if later is None:
-            self.query_one(Chronicle).say([f"No later change of control in {self._subtree_name()}."])
+            self.main_screen.query_one(Chronicle).say([f"No later change of control in {self._subtree_name()}."])
             self.bell()
             return False
         self.set_date(later)
@@ -407,7 +426,7 @@ class FrontlinesApp(App[None]):
             # Before the first change: back to how things stood at the start.
             self.set_date(start, say=f"{start.isoformat()}: the start of the data, before any change in {self._subtree_name()}")
             return
-        self.query_one(Chronicle).say([f"No earlier change of control in {self._subtree_name()}."])
+        self.main_screen.query_one(Chronicle).say([f"No earlier change of control in {self._subtree_name()}."])
         self.bell()
 
     def _step_months(self, months: int) -> None:
