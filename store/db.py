@@ -256,7 +256,6 @@ class Store:
         self._changes: dict[str | None, tuple[Change, ...]] = {}
         self._holders: dict[date, dict[str, tuple[str, ...]]] = {}
         self._derived: dict[tuple[str, int], Control] = {}  # (parent, epoch): see control
-        self._epochs: dict[str, list[date]] = {}  # see _epoch
         self._tallies: dict[str, Tally] = {}  # see _derive
         self._change_days: dict[str | None, tuple[list[date], list[date]]] = {}  # see change_days
         self._runs: dict[str, dict[int, tuple[date, date | None]]] = {}  # see _stretch
@@ -470,7 +469,7 @@ class Store:
         # it is derived once per epoch, and a new date in the same epoch only
         # restamps it. Stepping through time re-derives just the places where
         # something changed.
-        key = (region_id, self._epoch(region_id, day))
+        key = (region_id, self._tally(region_id).epoch(day))
         cached = self._derived.get(key)
         if cached is not None:
             return cached if cached.at == day else replace(cached, at=day)
@@ -480,27 +479,19 @@ class Store:
         self._derived[key] = result
         return result
 
-    def _epoch(self, region_id: str, day: date) -> int:
-        """Which stretch of unchanged unit periods ``day`` falls in, under ``region_id``."""
-        bounds = self._epochs.get(region_id)
-        if bounds is None:
-            days: set[date] = set()
-            for uid in self.units(region_id):
-                for period in self._periods.get(uid, ()):
-                    days.add(period.start)
-                    if period.end is not None:
-                        days.add(day_after(period.end))
-            bounds = self._epochs[region_id] = sorted(days)
-        return bisect.bisect_right(bounds, day)
+    def _tally(self, region_id: str) -> Tally:
+        """The day-to-day state of ``region_id``'s units (made on first use)."""
+        tally = self._tallies.get(region_id)
+        if tally is None:
+            tally = self._tallies[region_id] = Tally(self.units(region_id), self._own_periods, self.period_at, self._stretch)
+        return tally
 
     def _derive(self, region: Region, day: date) -> Control:
         region_id = region.id
         units = self.units(region_id)
         if not units:
             return Control(region, day, NOT_RECORDED, None, None, True)
-        tally = self._tallies.get(region_id)
-        if tally is None:
-            tally = self._tallies[region_id] = Tally(units, self._own_periods, self.period_at, self._stretch)
+        tally = self._tally(region_id)
         tally.move_to(day)  # only the units whose periods began or ended since the last day asked
         breakdown = self._breakdown_of(units, tally.factions, tally.by_faction)
         known = tally.known
@@ -532,7 +523,7 @@ class Store:
         return self._breakdown(units, [self.period_at(uid, day) for uid in units])
 
     def _breakdown_of(self, units: tuple[str, ...], factions: list[str | None], by_faction: dict[str, int]) -> Breakdown:
-        """A breakdown from counts already made (see Tally): no pass over the units but one zip."""
+        """A breakdown from counts already made (see Tally): no pass over the units but one copy."""
         total = len(units)
         by_bloc: dict[str, int] = defaultdict(int)
         for fid, n in by_faction.items():
@@ -544,29 +535,15 @@ class Store:
             items = sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
             return tuple(Share(key, n, n / total if total else 0.0) for key, n in items)
 
-        return Breakdown(total, shares(by_bloc), shares(by_faction), tuple(zip(units, factions)))
+        return Breakdown(total, shares(by_bloc), shares(by_faction), units, tuple(factions))
 
     def _breakdown(self, units: tuple[str, ...], current: list[Period | None]) -> Breakdown:
-        total = len(units)
+        """The breakdown of ``units`` whose covering periods are ``current``."""
+        factions = [period.faction if period is not None else None for period in current]
         by_faction: dict[str, int] = defaultdict(int)
-        by_bloc: dict[str, int] = defaultdict(int)
-        pairs: list[tuple[str, str | None]] = []
-        for uid, period in zip(units, current):
-            if period is None:
-                by_faction[NOT_RECORDED] += 1
-                by_bloc[NOT_RECORDED] += 1
-                pairs.append((uid, None))
-                continue
-            faction = self.factions.get(period.faction)
-            by_faction[period.faction] += 1
-            by_bloc[faction.bloc_key if faction else NOT_RECORDED] += 1
-            pairs.append((uid, period.faction))
-
-        def shares(counts: dict[str, int]) -> tuple[Share, ...]:
-            items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            return tuple(Share(key, n, n / total if total else 0.0) for key, n in items)
-
-        return Breakdown(total, shares(by_bloc), shares(by_faction), tuple(pairs))
+        for fid in factions:
+            by_faction[fid if fid is not None else NOT_RECORDED] += 1
+        return self._breakdown_of(units, factions, by_faction)
 
     def _gap_bounds(self, region_id: str, day: date) -> tuple[date | None, date | None]:
         """For a day no period covers: the day after the previous period, the day before the next."""

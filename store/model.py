@@ -279,7 +279,14 @@ class Breakdown:
     total: int
     by_bloc: tuple[Share, ...]
     by_faction: tuple[Share, ...]
-    units: tuple[tuple[str, str | None], ...]  # (region id, faction id or None)
+    unit_ids: tuple[str, ...]  # the parent's units (see Store.units)
+    unit_factions: tuple[str | None, ...]  # the faction holding each on the day, or None
+
+    @property
+    def units(self) -> tuple[tuple[str, str | None], ...]:
+        """(region id, faction id or None) for each unit: made when asked, as
+        a breakdown is derived on every step through time and few read this."""
+        return tuple(zip(self.unit_ids, self.unit_factions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ import heapq
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from .dates import day_after
 from .model import NOT_RECORDED, Period
 
 # Past this share of units to revisit, looking every unit up afresh is cheaper.
@@ -44,15 +43,21 @@ class Tally:
         """``stretch(unit, period)``: the first and last day of the unit's
         situation that ``period`` is part of (None: to the end of the data)."""
         self.units = units
-        bounds: list[tuple[date, int]] = []
+        # Each boundary as one int, (day's ordinal << 20) | unit index, so one
+        # sort of plain ints orders them (a sort of (date, index) tuples costs
+        # several times more at the root of a big database).
+        if len(units) >= 1 << 20:
+            raise ValueError("a Tally holds fewer than 1,048,576 units")
+        keys: list[int] = []
+        append = keys.append
         for index, uid in enumerate(units):
             for period in periods_of(uid):
-                bounds.append((period.start, index))
+                append(period.start.toordinal() << 20 | index)
                 if period.end is not None:
-                    bounds.append((day_after(period.end), index))
-        bounds.sort()
-        self._bound_days = [day for day, _ in bounds]
-        self._bound_units = [index for _, index in bounds]
+                    append((period.end.toordinal() + 1) << 20 | index)
+        keys.sort()
+        self._bound_days = [key >> 20 for key in keys]  # ordinals, ascending
+        self._bound_units = [key & 0xFFFFF for key in keys]
         self._period_at = period_at
         self._stretch = stretch
         self.day: date | None = None
@@ -67,6 +72,11 @@ class Tally:
         self._start_heap: list[int] = []  # negated ordinals: a max-heap
         self._end_heap: list[int] = []
 
+    def epoch(self, day: date) -> int:
+        """How many unit boundaries fall on or before ``day``: two days with
+        the same epoch see every unit in the same period."""
+        return bisect.bisect_right(self._bound_days, day.toordinal())
+
     def move_to(self, day: date) -> None:
         """Bring :attr:`current` and the counts to ``day``."""
         if self.day == day:
@@ -75,8 +85,8 @@ class Tally:
             self._rebuild(day)
             return
         low, high = (self.day, day) if day > self.day else (day, self.day)
-        first = bisect.bisect_right(self._bound_days, low)
-        last = bisect.bisect_right(self._bound_days, high)
+        first = bisect.bisect_right(self._bound_days, low.toordinal())
+        last = bisect.bisect_right(self._bound_days, high.toordinal())
         if last - first > REBUILD_SHARE * len(self.units):
             self._rebuild(day)
             return
