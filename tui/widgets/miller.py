@@ -11,8 +11,10 @@ from datetime import date
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Horizontal
 from textual.reactive import reactive
+from textual.strip import Strip
 
 from store import Region, Store
 
@@ -57,8 +59,11 @@ class MillerColumns(Horizontal):
         self._cursor_memory: dict[str | None, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield PlaceColumn(self.store, self.day, id="current").data_bind(MillerColumns.day)
-        yield PlaceColumn(self.store, self.day, id="preview", empty_text="no places under it").data_bind(MillerColumns.day)
+        lines: LRUCache[tuple[object, ...], Strip] = LRUCache(4096)  # rows drawn by either column
+        yield PlaceColumn(self.store, self.day, id="current", lines=lines).data_bind(MillerColumns.day)
+        yield PlaceColumn(self.store, self.day, id="preview", empty_text="no places under it", lines=lines).data_bind(
+            MillerColumns.day
+        )
 
     @property
     def current(self) -> PlaceColumn:

@@ -6,7 +6,9 @@ from datetime import date
 
 from rich.text import Text
 from textual import events
+from textual.cache import LRUCache
 from textual.reactive import reactive
+from textual.strip import Strip
 
 from store import Control, Region, Store
 from store.model import NOT_RECORDED, STATUS_MARKS
@@ -46,13 +48,30 @@ class PlaceColumn(RowList):
     day: reactive[date] = reactive(date(2018, 12, 31), init=False, repaint=False)
     """The date whose control the rows show (bound to the columns', so the app's)."""
 
-    def __init__(self, store: Store, day: date, *, empty_text: str = "no places under it", id: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        day: date,
+        *,
+        empty_text: str = "no places under it",
+        id: str | None = None,
+        lines: LRUCache[tuple[object, ...], Strip] | None = None,
+    ) -> None:
+        """``lines``: a cache of drawn rows to share with the other columns of
+        the same store (the places the preview drew are drawn again as the
+        current column after `l`, and back after `h`)."""
         super().__init__(empty_text=empty_text, id=id)
+        if lines is not None:
+            self.shared_lines = lines
         self.store = store
         self.set_reactive(PlaceColumn.day, day)
         self.regions: list[Region] = []
         self._controls: dict[str, Control] = {}
         self._colours: dict[str, str] | None = None
+
+    def row_identity(self, index: int) -> object | None:
+        # A row shows the place's control on the day in the theme's colours.
+        return (self.regions[index].id, self.day, self.app.theme)
 
     def cursor_moved(self) -> None:
         visible = self.scrollable_content_region.height

@@ -109,7 +109,7 @@ class RowList(LineView, can_focus=True):
         self.empty_text = empty_text
         self._styles: tuple[Style, Style, Style] | None = None  # base, cursor, empty
         # Drawn lines, keyed by what they show: (row, line of the row, cursor on it, width, version).
-        self._lines: LRUCache[tuple[int, int, bool, int, int], Strip] = LRUCache(1024)
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._version = 0
 
     def invalidate(self) -> None:
@@ -167,14 +167,28 @@ class RowList(LineView, can_focus=True):
         if index >= self._count:
             return Strip.blank(width, base)
         on_cursor = index == self.cursor
-        key = (index, part, on_cursor, width, self._version)
-        strip = self._lines.get(key)
+        style = cursor_style if on_cursor else base
+        identity = self.row_identity(index)
+        cache = self._lines if identity is None else self.shared_lines
+        key = (index, part, on_cursor, width, self._version) if identity is None else (identity, part, style, width)
+        strip = cache.get(key)
         if strip is None:
             rendered = self.render_row(index, width)
             text = rendered if isinstance(rendered, Text) else (rendered[part] if part < len(rendered) else Text())
-            strip = _strip(text, width, cursor_style if on_cursor else base, self.app.console)
-            self._lines[key] = strip
+            strip = _strip(text, width, style, self.app.console)
+            cache[key] = strip
         return strip
+
+    shared_lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1)
+    """Drawn rows with an identity (see row_identity); a list given a cache of
+    its own to share (PlaceColumn) replaces this placeholder."""
+
+    def row_identity(self, index: int) -> object | None:
+        """What row ``index`` shows, if that alone decides how it looks (with
+        its style and width): its lines are then shared by every list of this
+        kind, so going into a place and back out redraws nothing anew. None
+        (the default): the row is cached by position in this list only."""
+        return None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
