@@ -199,6 +199,16 @@ def test_a_missing_keymap_file_gathers_no_bindings(tmp_path: Path) -> None:
     assert load_keymap(present, lambda: {"a.b"}).keys == {"a.b": "n"}
 
 
+def held_back(store, release):
+    """A loader that hands ``store`` over once ``release`` is set (a slow open)."""
+
+    def load():
+        release.wait(10)
+        return store
+
+    return load
+
+
 async def test_help_works_while_the_database_opens(monkeypatch: pytest.MonkeyPatch, bundled_store) -> None:
     """The help may be the first key (typed ahead): it loads the screens it needs itself."""
     import threading
@@ -211,12 +221,7 @@ async def test_help_works_while_the_database_opens(monkeypatch: pytest.MonkeyPat
                  "MillerColumns", "SearchScreen", "StoreError", "TopBar", "add_months", "key_label"):
         monkeypatch.delitem(vars(tui.app), name, raising=False)
     release = threading.Event()
-
-    def slow_open():
-        release.wait(10)
-        return bundled_store
-
-    app = FrontlinesApp(None, loader=slow_open, use_keymap_file=False)
+    app = FrontlinesApp(None, loader=held_back(bundled_store, release), use_keymap_file=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
@@ -239,12 +244,7 @@ async def test_the_data_arriving_under_the_help_leaves_the_help_up(bundled_store
     from tui.widgets.miller import MillerColumns
 
     release = threading.Event()
-
-    def slow_open():
-        release.wait(10)
-        return bundled_store
-
-    app = FrontlinesApp(None, loader=slow_open, use_keymap_file=False)
+    app = FrontlinesApp(None, loader=held_back(bundled_store, release), use_keymap_file=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
