@@ -638,7 +638,10 @@ class Store:
         cached = self._change_days.get(region_id)
         if cached is None:
             each = [change.day for change in self.changes(region_id)]
-            cached = self._change_days[region_id] = (each, sorted(set(each)))
+            # A period that ends on the data's last day changes things the day
+            # after: no day to step to (], play), as it lies outside the data.
+            last = self.span[1]
+            cached = self._change_days[region_id] = (each, sorted({day for day in each if day <= last}))
         return cached
 
     def change_after(self, region_id: str | None, day: date) -> date | None:

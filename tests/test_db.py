@@ -851,3 +851,20 @@ def test_a_claim_that_covers_nothing_is_reported() -> None:
     assert ("c-douma", "covers no place: every place under it has periods of its own or is excepted") in {
         (p.record, p.message) for p in store.validate()
     }
+
+
+def test_a_period_ending_on_the_last_day_of_the_data_gives_no_day_to_step_to() -> None:
+    # Douma's army period closes on the span's last day: the change "the day
+    # after" lies outside the data, so ] (change_after) and play stop at the end.
+    def edit(tables):
+        for p in tables["periods"]:
+            if p["id"] == "p-douma-2":
+                p["to"] = "2018-12-31"
+
+    store = make_store(edit)
+    assert store.changes("C-DOUMA")[-1].day == D("2019-01-01")  # still a change of the record
+    assert store.change_days("C-DOUMA") == [D("2018-04-13")]
+    assert store.change_after("C-DOUMA", D("2018-04-13")) is None
+    assert store.change_after("C-DOUMA", D("2017-01-01")) == D("2018-04-13")
+    assert store.change_before("C-DOUMA", D("2018-12-31")) == D("2018-04-13")
+    assert store.change_before("C-DOUMA", D("2018-04-13")) is None

@@ -1421,3 +1421,28 @@ async def test_a_new_theme_redraws_the_rows_in_its_colours(app_factory) -> None:
             seg.style.color.get_truecolor().hex.upper() for y in range(pane.scrollable_content_region.height)
             for seg in pane.render_line(y) if seg.style and seg.style.color
         }
+
+
+async def test_heights_changed_in_place_keep_scroll_limits_and_the_thumb_right(app_factory) -> None:
+    # LineView.set_virtual_height goes round Textual's layout with its private
+    # _scroll_update: this holds what it must keep true on the Textual in use.
+    app = app_factory(at=D("2018-04-19"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        for region_id in ("SY03", "C2346", "C2416", "SY03"):  # long, shorter, short, long again
+            await jump(pilot, region_id)
+            lines = len(pane.plain.split("\n"))
+            visible = pane.scrollable_content_region.height
+            assert pane.virtual_size.height == lines
+            assert pane.max_scroll_y == max(0, lines - visible)
+            assert pane.vertical_scrollbar.window_virtual_size == lines
+            assert pane.vertical_scrollbar.window_size == visible
+            pane.scroll_to(y=10_000, animate=False, immediate=True)
+            await pilot.pause()
+            assert pane.scroll_offset.y == pane.max_scroll_y
+            shown = [pane.render_line(y).text.rstrip() for y in range(visible)]
+            assert shown[-1] == pane.plain.split("\n")[-1]  # the last line is the pane's last line
+        column = app.miller.current
+        await jump(pilot, "C10011042")  # a neighbourhood: 65 places in the column
+        assert column.virtual_size.height == column.row_count == len(column.regions)
+        assert column.max_scroll_y == column.row_count - column.scrollable_content_region.height

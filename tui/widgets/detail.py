@@ -198,7 +198,7 @@ class DetailPane(LineView, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        if self._drawn_for is None or self._built != (self.region_id, self.day):
+        if self._drawn_for is None or self._drawn_for[1] != self._version or self._built != (self.region_id, self.day):
             self._update_lines()  # changed while hidden, or a new theme
         index = self.scroll_offset.y + y
         strip = self._strips.get(index)
