@@ -156,7 +156,13 @@ class ControlChart:
             if repeat > 1:
                 marker = marker - marker % repeat
             # The marked column shows the as-of day itself, not its bucket's last day.
-            exact = self.store.bloc_shares_over_time(region_id, [day])[0]
+            # The shares of the region's control on the day: derived already
+            # for the detail pane, from the units that changed since the last day.
+            breakdown = self.store.control(region_id, day).breakdown
+            if breakdown is not None:
+                exact = {share.key: share.share for share in breakdown.by_bloc}
+            else:
+                exact = self.store.bloc_shares_over_time(region_id, [day])[0]
             shares = shares[:marker] + [exact] * repeat + shares[marker + repeat :]
         present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
         entries = [Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}", style="dim")]
