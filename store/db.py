@@ -498,11 +498,10 @@ class Store:
         if not known:
             return Control(region, day, NOT_RECORDED, None, None, True, breakdown)
         since, until = tally.since, tally.until
-        factions = [fid for fid, n in tally.by_faction.items() if n and fid != NOT_RECORDED]
+        factions = [fid for fid in tally.by_faction if fid != NOT_RECORDED]  # the counts hold no zeros
         if len(factions) == 1 and known == len(units):
             # One controller everywhere: the most severe of the units' statuses.
-            statuses = [status for status, n in tally.by_status.items() if n]
-            status = max(statuses, key=lambda s: _STATUS_SEVERITY.get(s, 0))
+            status = max(tally.by_status, key=lambda s: _STATUS_SEVERITY.get(s, 0))
             faction = self.factions.get(factions[0])
         else:
             status, faction = "mixed", None
@@ -526,13 +525,12 @@ class Store:
         """A breakdown from counts already made (see Tally): no pass over the units but one copy."""
         total = len(units)
         by_bloc: dict[str, int] = defaultdict(int)
-        for fid, n in by_faction.items():
-            if n:
-                faction = self.factions.get(fid) if fid != NOT_RECORDED else None
-                by_bloc[faction.bloc_key if faction else NOT_RECORDED] += n
+        for fid, n in by_faction.items():  # counts of units: none is zero
+            faction = self.factions.get(fid) if fid != NOT_RECORDED else None
+            by_bloc[faction.bloc_key if faction else NOT_RECORDED] += n
 
         def shares(counts: Mapping[str, int]) -> tuple[Share, ...]:
-            items = sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+            items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             return tuple(Share(key, n, n / total if total else 0.0) for key, n in items)
 
         return Breakdown(total, shares(by_bloc), shares(by_faction), units, tuple(factions))
@@ -588,7 +586,7 @@ class Store:
         for uid in units:
             counts[bloc_of(self.period_at(uid, days[0]))] += 1
         changes = self.changes(region_id)
-        position = bisect.bisect_right([c.day for c in changes], days[0])
+        position = bisect.bisect_right(self._days_of_changes(region_id)[0], days[0])
         out = []
         for day in days:
             while position < len(changes) and changes[position].day <= day:
