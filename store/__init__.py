@@ -18,6 +18,11 @@ _EXPORTS = {
     "parse_partial": "dates",
     "Store": "db",
     "Match": "search",
+    "ChangeOfControl": "situation",
+    "FilterError": "situation",
+    "Group": "situation",
+    "Placed": "situation",
+    "Situation": "situation",
     "Resolution": "search",
     "BLOCS": "model",
     "Bloc": "model",
@@ -42,6 +47,7 @@ __all__ = [
     "Bloc",
     "Breakdown",
     "Change",
+    "ChangeOfControl",
     "Control",
     "DatabaseCorrupt",
     "DatabaseLocked",
@@ -49,13 +55,17 @@ __all__ = [
     "DateError",
     "Event",
     "Faction",
+    "FilterError",
+    "Group",
     "Match",
     "PartialDate",
     "Period",
+    "Placed",
     "Problem",
     "ReadOnlyError",
     "Region",
     "Resolution",
+    "Situation",
     "Source",
     "Store",
     "StoreError",
@@ -81,4 +91,5 @@ if TYPE_CHECKING:
     from .db import Store
     from .model import BLOCS, Bloc, Breakdown, Change, Control, Event, Faction, Period, Problem, Region, Source
     from .search import Match, Resolution
+    from .situation import ChangeOfControl, FilterError, Group, Placed, Situation
     from .storage import DatabaseCorrupt, DatabaseLocked, DatabaseNotFound, ReadOnlyError, StoreError

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tinydb import TinyDB
 
@@ -50,6 +50,9 @@ from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check
 from .tally import Tally
 from .tree import in_cycles, walk
 from .text import clean_value, display_value, json_needs_display
+
+if TYPE_CHECKING:
+    from .situation import ChangeOfControl, Situation
 
 TABLES = ("meta", "sources", "factions", "regions", "periods", "events", "claims")
 _record_id = attrgetter("id")
@@ -660,6 +663,26 @@ class Store:
         lo = bisect.bisect_left(days, day)
         hi = bisect.bisect_right(days, day)
         return list(changes[lo:hi])
+
+    def changes_between(self, region_id: str | None, since: date, until: date) -> list[ChangeOfControl]:
+        """Changes under ``region_id`` from ``since`` to ``until`` (see :mod:`store.situation`)."""
+        from .situation import changes_between
+
+        return changes_between(self, region_id, since, until)
+
+    def situation(
+        self,
+        region_id: str,
+        day: date,
+        *,
+        bloc: str | None = None,
+        not_bloc: str | None = None,
+        faction: str | None = None,
+    ) -> Situation:
+        """The places under ``region_id`` on ``day`` grouped by controller (see :mod:`store.situation`)."""
+        from .situation import situation
+
+        return situation(self, region_id, day, bloc=bloc, not_bloc=not_bloc, faction=faction)
 
     # --- events ----------------------------------------------------------------------------
 
