@@ -685,7 +685,7 @@ async def test_enter_twice_from_the_tree_jumps_to_the_first_holding(app_factory)
 
 async def test_help_lists_every_binding_id_with_its_key(app_factory) -> None:
     app = app_factory()
-    async with app.run_test(size=(120, 70)) as pilot:
+    async with app.run_test(size=(120, 160)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -762,7 +762,7 @@ async def test_keymap_remaps_by_id_and_warns_about_unknown_ids(app_factory, tmp_
         encoding="utf-8",
     )
     app = app_factory(at=D("2018-04-19"), keymap_path=keymap)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 60)) as pilot:
         await pilot.pause()
         warnings = notifications(app)
         assert any("nav.nosuch" in w for w in warnings), warnings

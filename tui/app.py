@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,8 +34,8 @@ from .keymap import Keymap, conflicts, default_path, load_keymap
 from .theme import bloc_colours, theme_variable_defaults
 
 if TYPE_CHECKING:
-    from store import Region, Store
-    from store.dates import add_months
+    from store import Region, Source, Store
+    from store.dates import add_months, days_in_month
     from store.storage import StoreError
 
     from .screens.date_prompt import DatePrompt
@@ -62,10 +62,10 @@ def load_ui() -> None:
     (``compose``, ``binding_sections``, the help). Cheap once done.
     """
     global Breadcrumb, Chronicle, DatePrompt, DetailPane, EventsPane, FactionsPane, HelpScreen, MillerColumns
-    global SearchScreen, StoreError, TopBar, add_months, key_label, _ui_loaded
+    global SearchScreen, StoreError, TopBar, add_months, days_in_month, key_label, _ui_loaded
     if _ui_loaded:
         return
-    from store.dates import add_months
+    from store.dates import add_months, days_in_month
     from store.storage import StoreError
 
     from .screens.date_prompt import DatePrompt
@@ -116,6 +116,18 @@ class FrontlinesApp(App[None]):
         Binding("space", "play", "Play", id="time.play",
                 tooltip="Play the changes in the highlighted place, one a second; again to stop"),
         Binding("escape", "back", "Back", show=False, id="app.back", tooltip="Stop playing, or back to the details"),
+        Binding("s", "situation", "Situation", id="app.situation",
+                tooltip="Situation: the places under the highlighted one, grouped by who held them on the date"),
+        Binding("w", "changes", "Changes", id="app.changes",
+                tooltip="What changed: every change of control under the highlighted place since the last step"),
+        Binding("less_than_sign,alt+left", "history_back", "Jump back", show=False, id="history.back",
+                tooltip="Back to the place and date before the last jump"),
+        Binding("greater_than_sign,alt+right", "history_forward", "Jump on", show=False, id="history.forward",
+                tooltip="Forward again, to where you jumped back from"),
+        Binding("o", "open_source", "Open source", show=False, id="app.open_source",
+                tooltip="Open the highlighted source's address in a browser"),
+        Binding("c", "copy", "Copy", show=False, id="app.copy",
+                tooltip="Copy the place id, a citation or the status line to the clipboard"),
     ]
 
     # The state every pane follows: panes bind to these (data_bind) and draw
@@ -128,6 +140,8 @@ class FrontlinesApp(App[None]):
     """Which right-hand pane shows: detail, events or factions."""
     playing: reactive[bool] = reactive(False, init=False, repaint=False)
     """Whether time is playing (space)."""
+    previous_as_of: date | None = None
+    """The date before the last step in time (the changes view starts from it)."""
 
     def __init__(
         self,
@@ -138,6 +152,7 @@ class FrontlinesApp(App[None]):
         use_keymap_file: bool = True,
         loader: Callable[[], Store] | None = None,
         loading_label: str = "",
+        state_path: Path | None = None,
     ) -> None:
         """With ``store`` None, ``loader`` opens it in a worker thread while the
         screen already shows the layout and a loading state (a big database
@@ -152,6 +167,18 @@ class FrontlinesApp(App[None]):
         self.load_error: str | None = None  # why the store could not be opened, for the CLI to say
         self.startup_notes: list[str] = []  # shown once the screen is up (e.g. "created your copy")
         self._play_timer: Timer | None = None
+        # Jumps (search, palette, views, events, factions): where each one left from.
+        self.history_back: list[tuple[str | None, date]] = []
+        self.history_forward: list[tuple[str | None, date]] = []
+        self._month_anchor: tuple[date, int] | None = None  # (day a month step landed on, day of month wanted)
+        # What the last run left (see tui.state): the theme now, the date and place once the data is open.
+        self.state_path = state_path
+        if state_path is not None:
+            from . import state
+
+            theme = state.read_theme(state_path)
+            if theme and theme in self.available_themes:
+                self.theme = theme
         path = keymap_path if keymap_path is not None else (default_path() if use_keymap_file else None)
         # The binding ids (every widget's) are gathered only if there is a keymap file to check.
         self.keymap: Keymap = load_keymap(
@@ -208,6 +235,9 @@ class FrontlinesApp(App[None]):
         if self.loading and action not in ("quit", "help"):
             return False
         return True
+
+    def watch_as_of(self, old: date, new: date) -> None:
+        self.previous_as_of = old
 
     def compose(self) -> ComposeResult:
         if self.loading:
@@ -283,6 +313,7 @@ class FrontlinesApp(App[None]):
         # The columns say which place is highlighted; everything else follows focus_region.
         self.watch(self.miller, "highlighted_id", self._place_highlighted)
         self.miller.current.focus()
+        self._restore()
         first, last = self.store.span
         keys = {b.id: self.key_for(b) for b in self.app_bindings()}
         if self.store.regions:
@@ -306,6 +337,30 @@ class FrontlinesApp(App[None]):
                 timeout=10,
                 markup=False,
             )
+
+    def _restore(self) -> None:
+        """Back to the date and place the last run left (unless a date was asked for)."""
+        if self.state_path is None:
+            return
+        from . import state
+
+        remembered = state.load(self.state_path, self.store.path)
+        first, last = self.store.span
+        if self._at is None and remembered.as_of is not None and first <= remembered.as_of <= last:
+            self.as_of = remembered.as_of
+            self.previous_as_of = None
+        if remembered.place and remembered.place in self.store.regions:
+            self.jump_to(remembered.place, record=False)
+
+    def save_state(self) -> str | None:
+        """Remember the theme, date and place for the next run; why not, if it could not."""
+        if self.state_path is None or self._store is None:
+            return None
+        from . import state
+
+        return state.save(
+            self.state_path, self.store.path, state.Remembered(self.theme, self.as_of, self.focus_region)
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         # This handler runs before App._on_resize stores the new size, so
@@ -333,13 +388,195 @@ class FrontlinesApp(App[None]):
         if region_id is not None:
             self.focus_region = region_id
 
-    def jump_to(self, region_id: str) -> None:
-        """Expand the columns to ``region_id`` and highlight it."""
+    def jump_to(self, region_id: str, *, record: bool = True) -> None:
+        """Expand the columns to ``region_id`` and highlight it (a jump back can return from)."""
         if region_id not in self.store.regions:
             return
+        if record:
+            self.record_jump()
         self._show_pane("detail")
         self.miller.jump_to(region_id)
         self.miller.current.focus()
+
+    # --- jumps, back and forward -------------------------------------------------------------
+
+    def _here(self) -> tuple[str | None, date]:
+        return (self.focus_region, self.as_of)
+
+    def record_jump(self) -> None:
+        """Called before a jump: where it leaves from goes on the back list."""
+        here = self._here()
+        if not self.history_back or self.history_back[-1] != here:
+            self.history_back.append(here)
+            del self.history_back[:-100]
+        self.history_forward.clear()
+
+    def _go(self, place: str | None, day: date, what: str) -> None:
+        if place is not None and place != self.focus_region:
+            self.jump_to(place, record=False)
+        if day != self.as_of:
+            self.set_date(day, say=f"{what}: {self._place_name(place)} on {day.isoformat()}")
+        else:
+            self.main_screen.query_one(Chronicle).say([f"{what}: {self._place_name(place)} on {day.isoformat()}"])
+
+    def _place_name(self, place: str | None) -> str:
+        region = self.store.regions.get(place or "")
+        return region.name if region else "the data"
+
+    async def action_history_back(self) -> None:
+        while self.history_back and self.history_back[-1] == self._here():
+            self.history_back.pop()
+        if not self.history_back:
+            self.main_screen.query_one(Chronicle).say(["No jump to go back from."])
+            self.bell()
+            return
+        await self._to_main()
+        self.history_forward.append(self._here())
+        place, day = self.history_back.pop()
+        self._go(place, day, "Back")
+
+    async def action_history_forward(self) -> None:
+        if not self.history_forward:
+            self.main_screen.query_one(Chronicle).say(["Nothing to go forward to."])
+            self.bell()
+            return
+        await self._to_main()
+        self.history_back.append(self._here())
+        place, day = self.history_forward.pop()
+        self._go(place, day, "Forward")
+
+    async def _to_main(self) -> None:
+        """Close the situation and changes views (and anything over them)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    # --- the situation and changes views ----------------------------------------------------------
+
+    async def action_situation(self) -> None:
+        from .screens.situation import SituationScreen
+
+        if isinstance(self.screen, SituationScreen):
+            self.screen.dismiss(None)
+            return
+        await self._to_main()
+        region = self.focus_region or (self.store.roots()[0].id if self.store.roots() else None)
+        if region is None:
+            self.notify("No places to show.", markup=False)
+            return
+
+        def chosen(place: str | None) -> None:
+            if place is not None:
+                self.jump_to(place)
+
+        self.push_screen(SituationScreen(self.store, region), chosen)
+
+    async def action_changes(self) -> None:
+        from .screens.changes import ChangesScreen
+
+        if isinstance(self.screen, ChangesScreen):
+            self.screen.dismiss(None)
+            return
+        await self._to_main()
+        region = self.focus_region or (self.store.roots()[0].id if self.store.roots() else None)
+        if region is None:
+            self.notify("No places to show.", markup=False)
+            return
+
+        def chosen(picked: tuple[str, date] | None) -> None:
+            if picked is not None:
+                self.record_jump()
+                self._go(picked[0], picked[1], "Change")
+
+        self.push_screen(ChangesScreen(self.store, region), chosen)
+
+    # --- sources: open and copy ------------------------------------------------------------------
+
+    def _sources_in_view(self) -> tuple[list[Source], str]:
+        """The sources of what is highlighted, and what that is (for messages)."""
+        screen = self.screen
+        if hasattr(screen, "current_sources"):
+            return list(screen.current_sources()), "the highlighted change"
+        if self.pane == "events" and self.main_screen.query(EventsPane):
+            event = self.main_screen.query_one(EventsPane).highlighted_event
+            if event is not None:
+                return [self.store.sources[s] for s in event.sources if s in self.store.sources], "the highlighted event"
+            return [], "the events list (no event highlighted)"
+        region = self.focus_region
+        if region is None:
+            return [], "the data"
+        control = self.store.control(region, self.as_of)
+        period = control.period
+        if period is None:
+            return [], f"{self._place_name(region)} on {self.as_of} (derived from the places under it)"
+        ids = list(period.sources)
+        for event_id in (period.start_event, period.end_event):
+            event = self.store.events.get(event_id) if event_id else None
+            if event is not None:
+                ids.extend(event.sources)
+        ids = list(dict.fromkeys(ids))
+        return [self.store.sources[s] for s in ids if s in self.store.sources], f"{self._place_name(region)} on {self.as_of}"
+
+    def action_open_source(self) -> None:
+        from . import links
+        from .screens.choose import ChoiceScreen
+
+        sources, what = self._sources_in_view()
+        if not sources:
+            self._say(f"No source is cited for {what}.")
+            self.bell()
+            return
+        with_address = [s for s in sources if links.openable(s.url)]
+        if not with_address:
+            self._say(f"No web address for the source of {what}: {sources[0].citation}")
+            self.bell()
+            return
+
+        def chosen(source: Source | None) -> None:
+            if source is None or source.url is None:
+                return
+            why = links.open_url(source.url)
+            if why is None:
+                self._say(f"Opened {source.url} in the browser")
+            else:
+                self.copy_to_clipboard(source.url)
+                self._say(f"Not opened ({why}); the address is copied: {source.url}")
+
+        if len(with_address) == 1:
+            chosen(with_address[0])
+            return
+        choices = [(Text(f"{s.publication}, “{s.title}”\n  {s.url}"), s) for s in with_address]
+        self.push_screen(ChoiceScreen(f"Open a source of {what}", choices), chosen)
+
+    def action_copy(self) -> None:
+        from .screens.choose import ChoiceScreen
+
+        choices: list[tuple[Text, str]] = []
+        place = getattr(self.screen, "current_place", lambda: None)() or self.focus_region
+        if place is not None:
+            region = self.store.regions[place]
+            choices.append((Text(f"Place id: {region.id}" + (f"  (P-code {region.pcode})" if region.pcode else "")), region.id))
+        sources, what = self._sources_in_view()
+        for source in sources:
+            citation = source.citation
+            choices.append((Text(f"Citation: {citation}"), citation))
+        chronicle = self.main_screen.query_one(Chronicle)
+        if chronicle.messages:
+            line = chronicle.messages[-1].plain
+            choices.append((Text(f"Status line: {line}"), line))
+        if not choices:
+            self.bell()
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.copy_to_clipboard(text)
+                self.notify(f"Copied: {text}", timeout=4, markup=False)
+
+        self.push_screen(ChoiceScreen("Copy to the clipboard", choices), chosen)
+
+    def _say(self, line: str) -> None:
+        self.main_screen.query_one(Chronicle).say([line])
+        self.notify(line, timeout=5, markup=False)
 
     # --- panes -----------------------------------------------------------------------------------
 
@@ -385,6 +622,7 @@ class FrontlinesApp(App[None]):
 
     def on_events_pane_event_chosen(self, message: EventsPane.EventChosen) -> None:
         event = message.event
+        self.record_jump()
         self.set_date(event.last, say=f"{event.date_text} {event.type}: {event.title}")
 
     def on_factions_pane_place_chosen(self, message: FactionsPane.PlaceChosen) -> None:
@@ -430,12 +668,39 @@ class FrontlinesApp(App[None]):
         self.bell()
 
     def _step_months(self, months: int) -> None:
+        """A month on or back; say how many places changed control in the month stepped over.
+
+        The day of the month is kept across steps (31 Jan, 28 Feb, 31 Mar...),
+        and the last day of a month stays the last day of the next.
+        """
         first, last = self.store.span
-        day = min(max(add_months(self.as_of, months), first), last)
-        if day == self.as_of:
+        current = self.as_of
+        if self._month_anchor is not None and self._month_anchor[0] == current:
+            wanted = self._month_anchor[1]
+        else:
+            wanted = 31 if current.day == days_in_month(current.year, current.month) else current.day
+        target = add_months(current.replace(day=1), months)
+        target = target.replace(day=min(wanted, days_in_month(target.year, target.month)))
+        day = min(max(target, first), last)
+        if day == current:
             self.bell()
             return
-        self.set_date(day)
+        self._month_anchor = (day, wanted)
+        region = self.focus_region
+        lo, hi = sorted((current, day))
+        found = self.store.changes_between(region, lo + timedelta(days=1), hi) if region else []
+        places = list(dict.fromkeys(c.region.name for c in found))
+        span = f"from {lo + timedelta(days=1)} to {hi}"
+        where = self._subtree_name()
+        self.as_of = day  # the line below tells of the whole month, the day's own changes included
+        chronicle = self.main_screen.query_one(Chronicle)
+        if not places:
+            chronicle.say([f"{day.isoformat()}: no change of control in {where} {span}"])
+            return
+        key = self.key_for(next(b for b in self.app_bindings() if b.id == "app.changes"))
+        count = f"{len(places)} place{'s' if len(places) != 1 else ''}"
+        named = ", ".join(places[:12]) + (f" and {len(places) - 12} more" if len(places) > 12 else "")
+        chronicle.say([f"{day.isoformat()}: {count} in {where} changed control {span} ({key} lists them): {named}"])
 
     def action_next_month(self) -> None:
         self._step_months(1)
@@ -504,10 +769,17 @@ def run_explorer(
     up. The exit code, and why the database could not be opened (if so)."""
     if no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
-    app = FrontlinesApp(None, at=at, loader=loader, loading_label=label)
+    from . import state
+
+    app = FrontlinesApp(None, at=at, loader=loader, loading_label=label, state_path=state.default_path())
     if note:
         app.startup_notes.append(note)
     app.run()
+    why = app.save_state()
+    if why:
+        import sys
+
+        print(f"frontlines: {safe_message(why)}", file=sys.stderr)
     return (app.return_code or 0), app.load_error
 
 

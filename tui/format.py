@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .links import openable
 from store.model import (
     BLOCS,
     MIXED_GLYPH,
@@ -134,8 +135,11 @@ def citations(store: Store, source_ids: Iterable[str]) -> Text:
         if source.kind == "editorial":
             text.append(" (editorial judgement)", style="italic")
         if source.url:
+            # On a line of its own, as a terminal hyperlink (OSC 8) to the whole address.
+            from rich.style import Style
+
             text.append("\n  ")
-            text.append(source.url, style="underline")
+            text.append(source.url, style=Style(underline=True, link=source.url) if openable(source.url) else "underline")
     return text
 
 
@@ -219,3 +223,33 @@ def claim_text(store: Store, claim_id: str) -> str:
     area, code, excepted = claim_parts(store, claim_id)
     text = f"from an area claim on {area} ({code})"
     return text + (", which leaves out " + ", ".join(excepted) if excepted else "")
+
+
+ARROW = "→"
+
+
+def holder_text(store: Store, period: Any) -> str:
+    """'Syrian Arab Army', 'Islamic State (contested)' or 'not recorded'."""
+    if period is None:
+        return NOT_RECORDED_LABEL
+    faction = store.factions.get(period.faction)
+    name = faction.name if faction else period.faction
+    return name if period.status == "held" else f"{name} ({period.status})"
+
+
+def transition_text(store: Store, before: Any, after: Any) -> str:
+    """'Jaysh al-Islam → Syrian Arab Army', or for the same faction 'Islamic State: held → contested'."""
+    if before is not None and after is not None and before.faction == after.faction:
+        faction = store.factions.get(after.faction)
+        name = faction.name if faction else after.faction
+        if before.status == after.status:  # the same holder and status: who held it with them changed
+            return f"{name} ({after.status}): {_partners(store, before)} {ARROW} {_partners(store, after)}"
+        return f"{name}: {before.status} {ARROW} {after.status}"
+    return f"{holder_text(store, before)} {ARROW} {holder_text(store, after)}"
+
+
+def _partners(store: Store, period: Any) -> str:
+    if not period.others:
+        return "alone"
+    names = [store.factions[f].name if f in store.factions else f for f in period.others]
+    return "with " + ", ".join(names)

@@ -185,7 +185,16 @@ class DetailPane(LineView, can_focus=True):
                 section = []
                 for line in self._sections[name].split("\n"):
                     # Most lines fit: only the others go through Rich's wrapping.
-                    section.extend([line] if line.cell_len <= width else line.wrap(console, width))
+                    if line.cell_len <= width:
+                        section.append(line)
+                    elif _is_address(line):
+                        # An address is never broken across lines: cut with an
+                        # ellipsis, its hyperlink (OSC 8) still the whole address.
+                        cut = line.copy()
+                        cut.truncate(width, overflow="ellipsis")
+                        section.append(cut)
+                    else:
+                        section.extend(line.wrap(console, width))
             else:
                 continue
             if gap and lines:
@@ -373,6 +382,10 @@ def _line_strip(text: Text, width: int, base: Style, console: Console) -> Strip:
     """One wrapped line on the pane's style, padded to ``width``."""
     segments = [Segment(seg.text, base + seg.style if seg.style else base) for seg in text.render(console, end="")]
     return Strip(segments).crop_extend(0, width, base)
+
+
+def _is_address(line: Text) -> bool:
+    return any(isinstance(span.style, Style) and span.style.link for span in line.spans)
 
 
 def _places(count: int) -> str:
