@@ -470,3 +470,69 @@ async def test_a_broken_state_file_is_ignored(bundled_store, tmp_path: Path, con
         assert app.focus_region == "FL-DAMASCUS-PROVINCE"
     assert app.save_state() is None
     assert json.loads(state.read_text(encoding="utf-8"))["databases"]
+
+
+def test_the_command_remembers_the_place_for_the_next_run(tmp_path: Path) -> None:
+    """As a user runs it: frontlines in a terminal, into Rural Damascus, quit; the state file says so."""
+    import os
+    import pty
+    import select
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from store.locate import bundled_path
+
+    exe = Path(sys.executable).parent / "frontlines"
+    if not exe.exists():
+        exe = Path(shutil.which("frontlines") or "frontlines")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "FRONTLINES_DB": str(bundled_path()),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    if "PYTHONPATH" in os.environ:
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+
+    def session(keys: list[bytes]) -> str:
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([str(exe), "--at", "2018-04-20"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                close_fds=True, start_new_session=True)
+        os.close(slave)
+        seen = b""
+        pending = list(keys)
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline and proc.poll() is None:
+                ready, _, _ = select.select([master], [], [], 0.1)
+                if ready:
+                    try:
+                        seen += os.read(master, 65536)
+                    except OSError:
+                        break
+                if b"Data 2016-01-01" in seen and pending:  # the explorer is up: type
+                    os.write(master, pending.pop(0))
+                    time.sleep(0.3)
+            else:
+                if proc.poll() is None:
+                    proc.kill()
+                    pytest.fail("the explorer did not quit")
+        finally:
+            os.close(master)
+        assert proc.wait(timeout=5) == 0
+        return seen.decode("utf-8", "replace")
+
+    session([b"l", b"j", b"q"])
+    saved = json.loads((tmp_path / "state" / "frontlines" / "state.json").read_text(encoding="utf-8"))
+    (entry,) = saved["databases"].values()
+    assert entry == {"as_of": "2018-04-20", "place": "SY03"}  # Rural Damascus
+    session([b"q"])  # opened there again, and left there
+    saved = json.loads((tmp_path / "state" / "frontlines" / "state.json").read_text(encoding="utf-8"))
+    assert list(saved["databases"].values())[0]["place"] == "SY03"
