@@ -84,3 +84,15 @@ def test_places_where_nothing_is_recorded(snap_compare, app_factory, size) -> No
     # Al Qutayfah sub-district in 2017: no source says who held its villages.
     app = app_factory(at=D("2017-06-01"))
     assert snap_compare(app, terminal_size=size, run_before=jump_to("C2383"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_situation_outside_government_control(snap_compare, app_factory, size) -> None:
+    # The analyst's first question: on 2018-05-01, what was not held by the government, and by whom.
+    assert snap_compare(app_factory(at=D("2018-05-01")), terminal_size=size, press=["s", "n"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_changes_in_april_2018(snap_compare, app_factory, size) -> None:
+    # A month step, then what changed in it: the end of Eastern Ghouta and Eastern Qalamoun.
+    assert snap_compare(app_factory(at=D("2018-03-31")), terminal_size=size, press=["right_curly_bracket", "w"])

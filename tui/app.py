@@ -539,7 +539,7 @@ class FrontlinesApp(App[None]):
                 self._say(f"Opened {source.url} in the browser")
             else:
                 self.copy_to_clipboard(source.url)
-                self._say(f"Not opened ({why}); the address is copied: {source.url}")
+                self._say(f"Not opened ({why}); the address is copied: {source.url}", toast=f"Not opened ({why}); the address is copied")
 
         if len(with_address) == 1:
             chosen(with_address[0])
@@ -551,18 +551,22 @@ class FrontlinesApp(App[None]):
         from .screens.choose import ChoiceScreen
 
         choices: list[tuple[Text, str]] = []
+
+        def label(text: str) -> Text:
+            return Text(text, no_wrap=True, overflow="ellipsis")
+
         place = getattr(self.screen, "current_place", lambda: None)() or self.focus_region
         if place is not None:
             region = self.store.regions[place]
-            choices.append((Text(f"Place id: {region.id}" + (f"  (P-code {region.pcode})" if region.pcode else "")), region.id))
+            choices.append((label(f"Place id: {region.id}" + (f"  (P-code {region.pcode})" if region.pcode else "")), region.id))
         sources, what = self._sources_in_view()
         for source in sources:
             citation = source.citation
-            choices.append((Text(f"Citation: {citation}"), citation))
+            choices.append((label(f"Citation: {citation}"), citation))
         chronicle = self.main_screen.query_one(Chronicle)
         if chronicle.messages:
             line = chronicle.messages[-1].plain
-            choices.append((Text(f"Status line: {line}"), line))
+            choices.append((label(f"Status line: {line}"), line))
         if not choices:
             self.bell()
             return
@@ -574,9 +578,10 @@ class FrontlinesApp(App[None]):
 
         self.push_screen(ChoiceScreen("Copy to the clipboard", choices), chosen)
 
-    def _say(self, line: str) -> None:
+    def _say(self, line: str, *, toast: str | None = None) -> None:
+        """Tell on the status line (kept whole in its log) and in a toast (shorter, if given)."""
         self.main_screen.query_one(Chronicle).say([line])
-        self.notify(line, timeout=5, markup=False)
+        self.notify(toast or line, timeout=5, markup=False)
 
     # --- panes -----------------------------------------------------------------------------------
 
