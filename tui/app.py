@@ -626,9 +626,8 @@ class FrontlinesApp(App[None]):
             self.miller.current.focus()
 
     def on_events_pane_event_chosen(self, message: EventsPane.EventChosen) -> None:
-        event = message.event
         self.record_jump()
-        self.set_date(event.last, say=f"{event.date_text} {event.type}: {event.title}")
+        self.set_date(message.day, say=message.say)  # the event's first day, and why that day
 
     def on_factions_pane_place_chosen(self, message: FactionsPane.PlaceChosen) -> None:
         self.jump_to(message.region_id)

@@ -24,14 +24,49 @@ from .lists import KeyedOptionList
 MAX_TREE_DEPTH = 12  # real faction trees are three deep; Textual's Tree recurses per level
 
 
-class FactionTree(Tree[str]):
-    """The faction tree, with the same j/k movement as the place lists."""
+class FactionTree(Tree[str], inherit_bindings=False):
+    """The faction tree, moved with the same keys (and ids) as the place lists.
+
+    Tree's own bindings are not inherited: its space folds a node, and here
+    space plays time as everywhere else. Folding is ``o``, or ``h``/``l``
+    (arrows too) as in a tree: ``h`` folds a faction, or goes up to the one
+    above it; ``l`` unfolds it, or goes down to its first sub-faction.
+    """
     HELP_SECTION = ("Factions pane", 60)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="list.top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="list.bottom"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("enter", "select_cursor", "Places", show=False, id="list.select",
+                tooltip="On a faction: into the list of the places it held (Enter there jumps to one)"),
+        Binding("o", "toggle_node", "Fold", id="factions.fold", tooltip="Fold or unfold the highlighted faction's sub-factions"),
+        Binding("h,left", "fold_or_up", "Fold", show=False, id="nav.ascend",
+                tooltip="Fold the highlighted faction, or up to the one above it"),
+        Binding("l,right", "unfold_or_down", "Unfold", show=False, id="nav.descend",
+                tooltip="Unfold the highlighted faction, or down to its first sub-faction"),
     ]
+
+    def action_fold_or_up(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    def action_unfold_or_down(self) -> None:
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            node.expand()
+        elif node.children:
+            self.move_cursor(node.children[0])
 
 
 class FactionsPane(FollowsState, Vertical):
@@ -156,6 +191,7 @@ class FactionsPane(FollowsState, Vertical):
         if not self.is_mounted or not self.display or self._shown_for == (self.day, self.app.theme):
             return
         self._shown_for = (self.day, self.app.theme)
+        self.border_title = Text(f"Factions on {self.day.isoformat()}")
         self._relabel()
         self._fill_holdings()
 
