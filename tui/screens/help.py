@@ -96,8 +96,8 @@ class HelpScreen(ModalScreen[None]):
             again: list[str] = []
             for binding in bindings:
                 keys = self.overrides.get(binding.id or "", binding.key)
-                if binding.id and (binding.id, keys) in listed:
-                    again.append(binding.id)  # the same keys doing the same here (scrolling): said once below
+                if binding.id and binding.id.startswith("list.") and (binding.id, keys) in listed:
+                    again.append(binding.id)  # the lists' moving keys, scrolling here: said in one line below
                     continue
                 listed.add((binding.id or "", keys))
                 table.add_row(
@@ -106,7 +106,7 @@ class HelpScreen(ModalScreen[None]):
                     Text(binding.id or ""),
                 )
             if again:
-                table.add_row(Text(""), Text("Moves with the keys of the same ids above: " + ", ".join(again), style="dim"), Text(""))
+                table.add_row(Text(""), Text("Scrolls with the lists' keys above: " + ", ".join(again), style="dim"), Text(""))
             if index == 0:
                 for key, what in FIXED_KEYS:
                     table.add_row(Text(key_display(key, self.app)), Text(what), Text("(fixed)"))
