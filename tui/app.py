@@ -9,7 +9,7 @@ show. Every binding is declared once, with an id, on the class that owns it
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events
 from textual.compose import compose  # what App.recompose uses, here for a screen of our choosing
-from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 
@@ -128,6 +130,8 @@ class FrontlinesApp(App[None]):
                 tooltip="Open the highlighted source's address in a browser"),
         Binding("c", "copy", "Copy", show=False, id="app.copy",
                 tooltip="Copy the place id, a citation or the status line to the clipboard"),
+        Binding("M", "messages", "Messages", show=False, id="app.messages",
+                tooltip="Recent messages in full (the status line shows one line)"),
     ]
 
     # The state every pane follows: panes bind to these (data_bind) and draw
@@ -212,7 +216,12 @@ class FrontlinesApp(App[None]):
         return [b for b in cls.BINDINGS if isinstance(b, Binding)]
 
     def key_for(self, binding: Binding) -> str:
-        return key_label(self.keymap.keys.get(binding.id or "", binding.key))
+        """The binding's keys (after any remapping) as the footer shows them."""
+        return key_label(self.keymap.keys.get(binding.id or "", binding.key), self)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        # Textual's Quit is our app.quit ("Leave frontlines"): offered once, by our provider.
+        return (command for command in super().get_system_commands(screen) if command.callback != self.action_quit)
 
     async def run_named_action(self, action: str) -> None:
         await self.run_action(action)
@@ -285,6 +294,19 @@ class FrontlinesApp(App[None]):
         self.call_from_thread(self._opened, store)
 
     def _opened(self, store: Store) -> None:
+        if self._at is not None:
+            # The explorer's --at, refused like the date prompt refuses a date outside the data.
+            from store.dates import DateError, PartialDate
+
+            from .screens.date_prompt import day_in_data
+
+            try:
+                day_in_data(PartialDate(self._at, self._at, "day"), store.span)
+            except DateError as exc:
+                store.close()
+                self.load_error = f"--at {exc}"
+                self.exit(return_code=2)
+                return
         self._store = store
         self.set_reactive(FrontlinesApp.as_of, self._at or store.span[1])
         self.call_later(self._show_opened)
@@ -323,7 +345,9 @@ class FrontlinesApp(App[None]):
             )
         else:
             hint = f"{self.store.path.name} holds no places yet: nothing to explore (see docs/data-format.md)"
-        self.main_screen.query_one(Chronicle).say([hint])
+        chronicle = self.main_screen.query_one(Chronicle)
+        chronicle.more_key = keys["app.messages"]
+        chronicle.say([hint])
         for note in self.startup_notes:
             self.notify(safe_message(note), timeout=8, markup=False)
         warnings = self.keymap.warnings + self.store.warnings
@@ -378,9 +402,9 @@ class FrontlinesApp(App[None]):
         return bloc_colours(self)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        # $bloc-government ... for the theme being applied (dark or light variants).
+        # $bloc-government ... for the theme being applied (dark or light variants), and its pane borders.
         theme = self.current_theme
-        return theme_variable_defaults(theme.dark if theme is not None else True)
+        return theme_variable_defaults(theme.dark if theme is not None else True, theme)
 
     # --- the highlighted place ---------------------------------------------------------------
 
@@ -750,6 +774,27 @@ class FrontlinesApp(App[None]):
                 self.jump_to(region_id)
 
         self.push_screen(SearchScreen(self.store), chosen)
+
+    def action_messages(self) -> None:
+        from .screens.messages import MessagesScreen
+
+        self.push_screen(MessagesScreen(self.main_screen.query_one(Chronicle).messages))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        # Kept with the status line's messages, for when the toast has gone (see action_messages).
+        found = None if self.loading else self.main_screen.query(Chronicle)
+        if found:
+            plain = Content.from_markup(message).plain if markup else message
+            found.first().note(plain, title, severity)
 
     def action_help(self) -> None:
         load_ui()  # it may be pressed while the database opens

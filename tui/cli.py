@@ -301,7 +301,7 @@ def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | 
         label=f"Opening {shown(path, 200)}…",  # as store.storage.where says it, without loading the storage
     )
     if error:
-        raise CliError(error)
+        raise CliError(error, code or EXIT_FAIL)  # 2 for an --at outside the data, as for a bad date
     return code
 
 

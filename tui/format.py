@@ -143,25 +143,30 @@ def citations(store: Store, source_ids: Iterable[str]) -> Text:
     return text
 
 
+ARROW = "→"  # the one arrow of the explorer: from → to, in the status line and the detail pane alike
+
+
 def describe_changes(store: Store, changes: Iterable[Change]) -> list[str]:
     """One line per kind of change on a day, places grouped:
 
-    ``2018-04-20 Dumair: Jaysh al-Islam -> Syrian Arab Army (takeover: Syrian forces enter Dumair)``
+    ``2018-04-20 Dumair: Jaysh al-Islam → Syrian Arab Army (takeover: Syrian forces enter Dumair)``
+
+    A change of status under the same faction names the faction once:
+    ``2018-05-15 Hajar al-Aswad: Islamic State, held → contested``.
     """
     groups: dict[tuple[Any, ...], list[str]] = {}
     for change in changes:
-        before = _holder(store, change.before)
-        after = _holder(store, change.after)
+        what = change_text(store, change.before, change.after)
         event = store.events.get(change.event_id) if change.event_id else None
-        key = (change.day, before, after, event.id if event else None)
+        key = (change.day, what, event.id if event else None)
         name = store.regions[change.region].name if change.region in store.regions else change.region
         when = change.after.since_text if change.after and change.after.from_precision != "day" else change.day.isoformat()
         groups.setdefault((*key, when), []).append(name)
     lines = []
-    for (day, before, after, event_id, when), names in groups.items():
+    for (day, what, event_id, when), names in groups.items():
         places = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         unsure = " (day not known)" if when != day.isoformat() else ""
-        line = f"{when}{unsure} {places}: {before} -> {after}"
+        line = f"{when}{unsure} {places}: {what}"
         if event_id:
             event = store.events[event_id]
             line += f" ({event.type}: {event.title})"
@@ -169,13 +174,24 @@ def describe_changes(store: Store, changes: Iterable[Change]) -> list[str]:
     return lines
 
 
+def change_text(store: Store, before: Any, after: Any) -> str:
+    """'Jaysh al-Islam (besieged) → Syrian Arab Army', or 'Islamic State, held → contested'
+    when only the status changed."""
+    if before is not None and after is not None and before.faction == after.faction and before.status != after.status:
+        return f"{_faction_name(store, after.faction)}, {before.status} {ARROW} {after.status}"
+    return f"{_holder(store, before)} {ARROW} {_holder(store, after)}"
+
+
+def _faction_name(store: Store, faction_id: str) -> str:
+    faction = store.factions.get(faction_id)
+    return faction.name if faction else faction_id
+
+
 def _holder(store: Store, period: Any) -> str:
     if period is None:
         return NOT_RECORDED_LABEL
-    faction = store.factions.get(period.faction)
-    name = faction.name if faction else period.faction
+    name = _faction_name(store, period.faction)
     return name if period.status == "held" else f"{name} ({period.status})"
-
 
 
 def since_until(store: Store, control: Control, period: Any) -> str:

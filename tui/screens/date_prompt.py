@@ -13,14 +13,36 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from store.dates import DateError, parse_partial
+from store.dates import DateError, PartialDate, parse_partial
 
 # What a date looks like while it is still being typed: 2, 201, 2018-, 2018-0 ...
 _PARTIAL = re.compile(r"^\d{1,3}$|^\d{4}-$|^\d{4}-0$|^\d{4}-\d{1,2}-$|^\d{4}-\d{1,2}-0$")
 
 
+def day_in_data(typed: PartialDate, span: tuple[date, date]) -> date:
+    """The day ``typed`` means in the data: its last day, or the data's last
+    day for a month or year the data ends in. A date wholly outside the data
+    raises :class:`DateError` naming the span (the explorer never shows a
+    day it has no data for as if it had: 2020 is not "government-held").
+
+    The date prompt and the explorer's ``--at`` both refuse through this.
+    """
+    first, last = span
+    covers = f"the data covers {first.isoformat()} to {last.isoformat()}"
+    what = typed.text if typed.precision == "day" else f"{typed.text} ({typed.first.isoformat()} to {typed.last.isoformat()})"
+    if typed.last < first:
+        raise DateError(f"{what} is before the data: {covers}")
+    if typed.first > last:
+        raise DateError(f"{what} is after the data: {covers}")
+    return min(typed.last, last)
+
+
 class DatePrompt(ModalScreen[date | None]):
-    """Returns the chosen day (a month or year means its last day), or None."""
+    """Returns the chosen day (a month or year means its last day), or None.
+
+    A date outside the data is refused with a message naming the data's span
+    (see :func:`day_in_data`); the prompt stays open to correct it.
+    """
     HELP_SECTION = ("Date prompt", 80)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
     BINDINGS = [Binding("escape", "cancel", "Close", id="date.cancel")]
@@ -75,23 +97,28 @@ class DatePrompt(ModalScreen[date | None]):
             self._hint()
             return
         try:
-            parse_partial(event.value)
+            typed = parse_partial(event.value)
         except DateError as exc:
             if _PARTIAL.match(event.value.strip()):
                 self._hint()  # still being typed: no red yet
             else:
                 self._error(str(exc))
+            return
+        try:
+            day_in_data(typed, self.span)
+        except DateError as exc:
+            self._error(str(exc))
         else:
             self._hint()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         try:
-            partial = parse_partial(event.value)
+            day = day_in_data(parse_partial(event.value), self.span)
         except DateError as exc:
             self._error(str(exc))
             return
-        self.dismiss(partial.last)
+        self.dismiss(day)
 
     def _error(self, text: str) -> None:
         message = self.query_one("#date-message", Static)

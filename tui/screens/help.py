@@ -3,45 +3,62 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEY_NAMES = {
-    "left_square_bracket": "[",
-    "right_square_bracket": "]",
-    "left_curly_bracket": "{",
-    "right_curly_bracket": "}",
-    "question_mark": "?",
-    "slash": "/",
-    "space": "space",
-    "backspace": "⌫",
-    "enter": "⏎",
-    "escape": "esc",
-    "left": "←",
-    "right": "→",
-    "up": "↑",
-    "down": "↓",
-    "pageup": "PgUp",
-    "pagedown": "PgDn",
-    "home": "Home",
-    "end": "End",
-}
+def key_display(key: str, app: App[Any] | None = None) -> str:
+    """One key as Textual's footer shows it (``full_stop`` is ``.``, ``ctrl+p`` is ``^p``).
+
+    With ``app``, its own ``get_key_display`` (what the footer calls); without
+    one, the same formatting Textual's App does by default.
+    """
+    binding = Binding(key, "")
+    if app is not None:
+        return app.get_key_display(binding)
+    from textual.keys import format_key
+
+    modifiers, base = binding.parse_key()
+    base = format_key(base)
+    if "ctrl" in modifiers:
+        modifiers.remove("ctrl")
+        base = f"^{base}"
+    return "+".join([*modifiers, base])
 
 
-def key_label(keys: str) -> str:
-    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip())
+def key_label(keys: str, app: App[Any] | None = None) -> str:
+    """Comma-separated keys (a binding's, or a keymap entry's) as the footer shows them."""
+    return ", ".join(key_display(k.strip(), app) for k in keys.split(",") if k.strip())
+
+
+# Textual's own keys, which no keymap id reaches: listed with the first section.
+FIXED_KEYS = (
+    ("tab", "Focus the next pane: place columns, details, events, factions"),
+    ("shift+tab", "Focus the previous pane"),
+    ("ctrl+p", "Command palette: every action, and 'go to' any place"),
+    ("ctrl+q", "Leave frontlines at once (whatever is focused)"),
+)
 
 
 class HelpScreen(ModalScreen[None]):
     HELP_SECTION = ("Help", 90)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    # The scrolling keys share the lists' ids: remapping list.down moves in every list and here.
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+        Binding("down,j", "scroll('down')", "Scroll down", show=False, id="list.down"),
+        Binding("up,k", "scroll('up')", "Scroll up", show=False, id="list.up"),
+        Binding("g,home", "scroll('home')", "Top", show=False, id="list.top"),
+        Binding("G,end", "scroll('end')", "Bottom", show=False, id="list.bottom"),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "scroll('page_down')", "Page down", show=False, id="list.page_down"),
+    ]
 
     DEFAULT_CSS = """
     HelpScreen {
@@ -72,17 +89,32 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         table.add_column(style="dim", no_wrap=True)
         table.add_row(Text("frontlines", style="bold"), Text("keys (remap any id in keymap.toml)"), Text("id"))
-        for title, bindings in self.sections:
+        listed: set[tuple[str, str]] = set()  # (id, keys) rows already shown
+        for index, (title, bindings) in enumerate(self.sections):
             table.add_row("", "", "")
             table.add_row("", Text(title, style="bold underline"), "")
+            again: list[str] = []
             for binding in bindings:
                 keys = self.overrides.get(binding.id or "", binding.key)
+                if binding.id and binding.id.startswith("list.") and (binding.id, keys) in listed:
+                    again.append(binding.id)  # the lists' moving keys, scrolling here: said in one line below
+                    continue
+                listed.add((binding.id or "", keys))
                 table.add_row(
-                    Text(key_label(keys)), Text(binding.tooltip or binding.description or binding.action), Text(binding.id or "")
+                    Text(key_label(keys, self.app)),
+                    Text(binding.tooltip or binding.description or binding.action),
+                    Text(binding.id or ""),
                 )
-        table.add_row("", "", "")
-        table.add_row(Text("ctrl+p"), Text("command palette: every action, and 'go to' any place"), Text(""))
+            if again:
+                table.add_row(Text(""), Text("Scrolls with the lists' keys above: " + ", ".join(again), style="dim"), Text(""))
+            if index == 0:
+                for key, what in FIXED_KEYS:
+                    table.add_row(Text(key_display(key, self.app)), Text(what), Text("(fixed)"))
         return table
+
+    def action_scroll(self, how: str) -> None:
+        scroller = self.query_one(VerticalScroll)
+        getattr(scroller, f"scroll_{how}")(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

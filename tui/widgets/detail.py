@@ -17,6 +17,7 @@ from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
 from ..format import bloc_glyph, citations, claim_parts, control_glyph, since_until, status_text
 from ..theme import bloc_colours
+from .miller import MillerColumns
 from .rowlist import LineView
 from .timeline import ControlChart, TimelineStrip
 
@@ -38,6 +39,15 @@ class DetailPane(LineView, can_focus=True):
     BINDINGS = [
         Binding("j", "scroll_down", "Scroll down", show=False, id="list.down"),
         Binding("k", "scroll_up", "Scroll up", show=False, id="list.up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="list.top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="list.bottom"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        # As in the columns to its left: h goes back (to the column of the place shown), l goes in.
+        Binding("h,left,backspace", "to_places", "Places", show=False, id="nav.ascend",
+                tooltip="Back to the place columns, on the place shown"),
+        Binding("l,right", "into_place", "In", show=False, id="nav.descend",
+                tooltip="Into the place shown: the columns list the places under it"),
     ]
 
     DEFAULT_CSS = """
@@ -87,7 +97,7 @@ class DetailPane(LineView, can_focus=True):
         self._strips: dict[int, Strip] = {}  # the lines drawn so far, by index
         self._base: Style | None = None  # the pane's own style, under every line
         self._built: tuple[str | None, date] | None = None  # (place, day) the sections were made for
-        self._drawn_for: tuple[int, int] | None = None  # (width, version) the strips were made for
+        self._drawn_for: tuple[int, int, int] | None = None  # (width, height, version) the strips were made for
         self._version = 0
         self._colours: dict[str, str] | None = None
 
@@ -158,15 +168,30 @@ class DetailPane(LineView, can_focus=True):
         self._update_lines()
         return "\n".join(line.plain.rstrip() if line is not None else "" for line in self._lines)
 
+    # --- keys -------------------------------------------------------------------------
+
+    def _columns(self) -> MillerColumns:
+        return self.screen.query_one(MillerColumns)
+
+    def action_to_places(self) -> None:
+        self._columns().current.focus()
+
+    def action_into_place(self) -> None:
+        columns = self._columns()
+        depth = len(columns.path)
+        columns.action_descend()  # a place with nothing under it: a bell and a note, and focus stays here
+        if len(columns.path) != depth:
+            columns.current.focus()
+
     # --- drawing --------------------------------------------------------------------------
 
     def _width(self) -> int:
         return self.scrollable_content_region.width
 
-    def _over_time_lines(self, width: int) -> list[Text]:
+    def _over_time_lines(self, width: int, height: int = ControlChart.HEIGHT) -> list[Text]:
         if self._over_time is None or self.region_id is None:
             return []
-        return list(self._over_time.text(self.region_id, self.day, width, self.colours).split("\n"))
+        return list(self._over_time.text(self.region_id, self.day, width, self.colours, height).split("\n"))
 
     def _update_lines(self) -> None:
         """Wrap the sections to the pane's width (when the place, date or width
@@ -174,13 +199,15 @@ class DetailPane(LineView, can_focus=True):
         list of sources costs nothing below the fold."""
         self._build()
         width = self._width()
-        if width <= 0 or self._drawn_for == (width, self._version):
+        height = self.scrollable_content_region.height  # a taller pane gets a taller chart
+        if width <= 0 or self._drawn_for == (width, height, self._version):
             return
         console = self.app.console
         lines: list[Text | None] = []  # None: the blank line between sections
         for name, gap in self.SECTIONS:
             if name == "over-time":
-                section = self._over_time_lines(width)
+                # The chart takes the rest of the pane's height (within its limits).
+                section = self._over_time_lines(width, height - len(lines) - 1)
             elif name in self._sections:
                 section = []
                 for line in self._sections[name].split("\n"):
@@ -202,12 +229,12 @@ class DetailPane(LineView, can_focus=True):
             lines.extend(section)
         self._lines = lines
         self._strips = {}
-        self._drawn_for = (width, self._version)
+        self._drawn_for = (width, height, self._version)
         self.set_virtual_height(len(lines))
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        if self._drawn_for is None or self._drawn_for[1] != self._version or self._built != (self.region_id, self.day):
+        if self._drawn_for is None or self._drawn_for[2] != self._version or self._built != (self.region_id, self.day):
             self._update_lines()  # changed while hidden, or a new theme
         index = self.scroll_offset.y + y
         strip = self._strips.get(index)

@@ -28,27 +28,26 @@ FILLS = {
 
 
 def sample_days(first: date, last: date, columns: int) -> tuple[list[date], str]:
-    """Days to sample for ``columns`` columns: one a week if it fits, else a
-    month (or several months) a column. Each day is its bucket's last day."""
+    """Days to sample for ``columns`` columns spread evenly over the span (a
+    column a day at most), and what one column covers ("a week", "≈ 25 days").
+    Each day is the last of its column's stretch of time."""
     span = (last - first).days + 1
     if columns <= 0 or span <= 0:
         return [], ""
-    weeks = (span + 6) // 7
-    if weeks <= columns:
-        days = [min(last, first + timedelta(days=7 * i + 6)) for i in range(weeks)]
-        return days, "week"
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    per = max(1, -(-months // columns))  # months per column, rounded up
-    days = []
-    index = 0
-    while index < months:
-        end_index = min(months, index + per) - 1
-        year, month = divmod(first.year * 12 + first.month - 1 + end_index, 12)
-        month += 1
-        next_first = date(year + (month == 12), month % 12 + 1, 1)
-        days.append(min(last, next_first - timedelta(days=1)))
-        index += per
-    return days, "month" if per == 1 else f"{per} months"
+    count = min(columns, span)
+    days = [first + timedelta(days=(span * (i + 1)) // count - 1) for i in range(count)]
+    return days, _stretch(span / count)
+
+
+def _stretch(days: float) -> str:
+    """What one column covers, for the legend."""
+    if days < 1.5:
+        return "a day"
+    if abs(days - 7) < 0.5:
+        return "a week"
+    if days < 60:
+        return f"≈ {round(days)} days"
+    return f"≈ {days / 30.44:.1f} months"
 
 
 def marker_line(width: int, marker: int | None, label: str) -> Text:
@@ -101,7 +100,7 @@ class TimelineStrip:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def text(self, region_id: str, day: date, width: int, colours: dict[str, str]) -> Text:
+    def text(self, region_id: str, day: date, width: int, colours: dict[str, str], height: int = HEIGHT) -> Text:
         width = max(1, width)
         first, last = self.store.span
         span = (last - first).days + 1
@@ -118,13 +117,16 @@ class TimelineStrip:
 
 
 class ControlChart:
-    """Share of a parent's places held by each bloc, one column per week or month.
+    """Share of a parent's places held by each bloc over the data's span.
 
-    Eleven lines (the marker, the bars, the years, the legend). Not a widget:
-    the detail pane draws it among its sections; the series for a place and a
-    width is kept, so a new date only recomputes the marked column."""
+    The columns fill the width given (each an equal stretch of time), and
+    the lines the height given, from :attr:`HEIGHT` up to :attr:`MAX_HEIGHT`
+    (the marker, the bars, the years, the legend). Not a widget: the detail
+    pane draws it among its sections; the series for a place and a width is
+    kept, so a new date only recomputes the marked column."""
 
     HEIGHT = 11
+    MAX_HEIGHT = 24  # 20 or so rows of bars: 5% a row; taller would only push the breakdown away
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -133,8 +135,7 @@ class ControlChart:
     def series(self, region_id: str, width: int) -> tuple[list[date], str, list[dict[str, float]]]:
         first, last = self.store.span
         days, unit = sample_days(first, last, width)
-        # Keyed by the days sampled: a pane one column narrower samples the
-        # same months and must not recompute them.
+        # Keyed by the days sampled (one a column): a new date reuses them.
         key = (region_id, len(days), unit)
         cached = self._cache.get(key)
         if cached is None:
@@ -144,8 +145,9 @@ class ControlChart:
             self._cache[key] = cached
         return cached
 
-    def text(self, region_id: str, day: date, width: int, colours: dict[str, str]) -> Text:
+    def text(self, region_id: str, day: date, width: int, colours: dict[str, str], height: int = HEIGHT) -> Text:
         width = max(1, width)
+        height = min(max(height, self.HEIGHT), self.MAX_HEIGHT)
         days, unit, shares = self.series(region_id, width)
         # Widen each column when the pane has room for it.
         repeat = max(1, width // max(1, len(days)))
@@ -165,13 +167,13 @@ class ControlChart:
                 exact = self.store.bloc_shares_over_time(region_id, [day])[0]
             shares = shares[:marker] + [exact] * repeat + shares[marker + repeat :]
         present = [b for b in STACK_ORDER if any(s.get(b) for s in shares)]
-        entries = [Text(f"{'columns' if repeat > 1 else 'one column'} a {unit}", style="dim")]
+        entries = [Text(f"{repeat} columns {unit}" if repeat > 1 else f"one column {unit}", style="dim")]
         for bloc in present:
             entry = Text(FILLS[bloc], style=colours.get(bloc, ""))
             entry.append(" " + (BLOCS[bloc].label if bloc in BLOCS else NOT_RECORDED_LABEL))
             entries.append(entry)
         legend = _flow(entries, width)
-        rows = max(2, self.HEIGHT - 2 - len(legend))  # less the marker and year lines
+        rows = max(2, height - 2 - len(legend))  # less the marker and year lines
         lines: list[Text] = [marker_line(len(days), marker, day.isoformat())]
         for row in range(rows):
             level = (rows - row - 0.5) / rows  # the row's middle, 0 at the bottom
