@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -210,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, description: str | None = None) -> argparse.ArgumentParser:
         help_text = _COMMAND_HELP[name]
-        p = sub.add_parser(name, help=help_text, description=description or help_text, parents=[common],
+        # The formatter keeps the epilog's layout as written: the description is wrapped here.
+        text = textwrap.fill(description or help_text[:1].upper() + help_text[1:] + ".", width=78)
+        p = sub.add_parser(name, help=help_text, description=text, parents=[common],
                            epilog=JSON_HELP.get(name), formatter_class=argparse.RawDescriptionHelpFormatter)
         commands[name] = p
         return p
