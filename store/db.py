@@ -46,7 +46,7 @@ from .model import (
     sane,
 )
 from .parse import _Fields, build_records
-from .storage import FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
+from .storage import DatabaseCorrupt, FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
 from .tally import Tally
 from .tree import in_cycles, walk
 from .text import clean_value, display_value, json_needs_display
@@ -69,24 +69,33 @@ class Store:
         path: Path | str = "<memory>",
         db: TinyDB | None = None,
         storage: FrontlinesStorage | None = None,
+        schema_required: bool | None = None,
     ) -> None:
         self.path = Path(path) if not isinstance(path, Path) else path
         self._db = db
         self._storage = storage
         self.warnings: list[str] = []
+        # Tables read from a file must say which schema they follow: a file
+        # such as ``{}`` is not an empty database but something else.
+        self._schema_required = str(path) != "<memory>" if schema_required is None else schema_required
         self._load(self._for_display(tables))
 
     # --- opening and closing -------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, readonly: bool = True, create: bool = False) -> Store:
+    def open(
+        cls, path: Path | str, *, readonly: bool = True, create: bool = False, schema_required: bool = True
+    ) -> Store:
         """Open a database file. Raises :class:`StoreError` (one-line message).
 
         ``readonly=False`` takes the writer lock (a second writer gets
         :class:`~store.storage.DatabaseLocked`); ``create=True`` makes an
-        empty database if the file does not exist.
+        empty database if the file does not exist. A file without
+        ``meta.schema_version`` is refused unless ``schema_required`` is
+        false (``validate`` reads it to report it) or it was just created.
         """
         path = Path(path)
+        schema_required = schema_required and not (create and not path.exists())
         # Parsing and building make hundreds of thousands of small objects and
         # no cycles: the collector stays off from the read until they are all
         # frozen, so no collection walks them while they are being made.
@@ -97,7 +106,7 @@ class Store:
             # TinyDB made it from the class it was given; its ``storage`` says only Storage.
             storage = cast(FrontlinesStorage, db.storage)
             try:
-                store = cls(storage.read() or {}, path=path, db=db, storage=storage)
+                store = cls(storage.read() or {}, path=path, db=db, storage=storage, schema_required=schema_required)
             except BaseException:
                 db.close()
                 raise
@@ -173,6 +182,10 @@ class Store:
         self.schema_version: int = SCHEMA_VERSION
         if "schema_version" in self.meta:
             self.schema_version = _Fields(path, "meta", meta_records[0][0], self.meta).whole("schema_version")
+        elif self._schema_required:
+            raise DatabaseCorrupt(
+                f"{where(path)}: not a frontlines database: it has no schema version (meta.schema_version)"
+            )
 
         self._problems: list[Problem] = []
         built: dict[str, list[Any]] = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .model import BLOCS, NOT_RECORDED, Change, Event, Faction, Period, Region, Source
 
@@ -165,3 +165,116 @@ def describe(store: Store, change: Change) -> ChangeOfControl:
         if sid not in seen and sid in store.sources:
             seen[sid] = store.sources[sid]
     return ChangeOfControl(change, store.regions[change.region], event, tuple(seen.values()))
+
+
+# --- the stable ``--json`` form of both answers (see the commands' --help) ---------------
+
+
+def since_precision(store: Store, region_id: str, since: date | None) -> str:
+    """How well the first day of a place's situation is known: day, month or year.
+
+    The first of the periods making up the situation says (a start known
+    only to the month is stored as the month's first day)."""
+    if since is None:
+        return "day"
+    for period in store.history(region_id):
+        if period.start == since:
+            return period.from_precision
+    return "day"
+
+
+def place_ref(region: Region) -> dict[str, Any]:
+    return {"id": region.id, "name": region.name, "level": region.level, "pcode": region.pcode}
+
+
+def situation_dict(
+    store: Store,
+    found: Situation,
+    *,
+    bloc: str | None = None,
+    not_bloc: str | None = None,
+    faction: str | None = None,
+) -> dict[str, Any]:
+    from .export import faction_ref
+
+    groups = []
+    for group in found.groups:
+        places = [
+            {
+                **place_ref(placed.region),
+                "since": placed.since.isoformat() if placed.since else None,
+                "since_precision": since_precision(store, placed.region.id, placed.since),
+                "until": placed.until.isoformat() if placed.until else None,
+                "period": placed.period.id if placed.period else None,
+            }
+            for placed in group.places
+        ]
+        groups.append(
+            {
+                "key": group.key,
+                "controller": faction_ref(store, group.faction.id) if group.faction else None,
+                "bloc": group.bloc,
+                "status": group.status,
+                "count": len(places),
+                "places": places,
+            }
+        )
+    return {
+        "place": place_ref(found.region),
+        "at": found.at.isoformat(),
+        "filter": {"bloc": bloc, "not_bloc": not_bloc, "faction": faction},
+        "total": found.total,
+        "shown": found.shown,
+        "groups": groups,
+    }
+
+
+def _side_dict(store: Store, period: Period | None) -> dict[str, Any] | None:
+    from .export import faction_ref
+
+    if period is None:
+        return None
+    return {
+        "controller": faction_ref(store, period.faction),
+        "others": [faction_ref(store, f) for f in period.others],
+        "status": period.status,
+        "period": period.id,
+        "claim": period.claim,
+    }
+
+
+def change_precision(change: Change) -> str:
+    """How well the day of a change is known: a start known to the month or year says so."""
+    after = change.after
+    return after.from_precision if after is not None and after.start == change.day else "day"
+
+
+def change_dict(store: Store, found: ChangeOfControl) -> dict[str, Any]:
+    from .export import source_dict
+
+    event = found.event
+    return {
+        "day": found.day.isoformat(),
+        "day_precision": change_precision(found.change),
+        "place": place_ref(found.region),
+        "from": _side_dict(store, found.change.before),
+        "to": _side_dict(store, found.change.after),
+        "event": (
+            {"id": event.id, "date": event.date_text, "type": event.type, "title": event.title}
+            if event is not None
+            else None
+        ),
+        "sources": [source_dict(source) for source in found.sources],
+    }
+
+
+def changes_dict(
+    store: Store, region: Region | None, since: date, until: date, found: list[ChangeOfControl]
+) -> dict[str, Any]:
+    return {
+        "place": place_ref(region) if region is not None else None,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "count": len(found),
+        "changes": [change_dict(store, change) for change in found],
+    }

@@ -442,13 +442,14 @@ def test_events_with_no_match_says_so(bundled_env: dict[str, str]) -> None:
 
 def test_factions_lists_every_faction_with_sub_factions_indented(bundled_env: dict[str, str], store: Store) -> None:
     out = ok(bundled_env, "factions")
-    lines = out.splitlines()
+    header, *lines = out.splitlines()
+    assert header.startswith(f"Places each faction held on {store.span[1].isoformat()}")
     assert len(lines) == len(store.factions)
     for fid in store.factions:
-        assert any(line.endswith(f"· {fid}") for line in lines), fid
-    rahman = next(line for line in lines if line.endswith("· faylaq-al-rahman"))
-    fsa = next(line for line in lines if line.endswith("· fsa"))
-    commandos = next(line for line in lines if line.endswith("· desert-commandos"))
+        assert any(f"· {fid} · " in line for line in lines), fid
+    rahman = next(line for line in lines if "· faylaq-al-rahman · " in line)
+    fsa = next(line for line in lines if "· fsa · " in line)
+    commandos = next(line for line in lines if "· desert-commandos · " in line)
     assert fsa.startswith("▲ ") and rahman.startswith("  ▲ ") and commandos.startswith("    ▲ ")
     assert lines.index(fsa) < lines.index(rahman)
 
@@ -572,7 +573,7 @@ def test_events_json_shape(bundled_env: dict[str, str]) -> None:
     "args",
     [
         ("tree",),
-        ("tree", "Duma", "--depth", "1"),
+        ("tree", "SY0302", "--depth", "1"),
         ("factions",),
         ("history", "Harasta"),
         ("events", "--place", "Yarmouk"),
@@ -643,7 +644,15 @@ def test_an_unchanged_copy_of_an_earlier_release_is_updated_and_an_edited_one_ke
 
 def test_where_prints_the_user_copy(env: dict[str, str]) -> None:
     target = Path(env["XDG_DATA_HOME"]) / "frontlines" / "damascus.json"
-    run(env, "where")  # may create the copy
+    before = run(env, "where")  # does not create the copy, and says it is not there yet
+    assert before.returncode == 0 and before.stdout.strip() == str(target)
+    assert one_error_line(before) == (
+        "frontlines: that file does not exist yet: the first command that reads the data creates it "
+        "from the bundled data set"
+    )
+    assert not target.exists()
+    run(env, "factions")  # a command that reads the data makes the copy
+    assert target.exists()
     assert ok(env, "where").strip() == str(target)
 
 

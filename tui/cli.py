@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -72,56 +73,225 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE)
 
 
+# JSON shapes, as each command's --help shows them (an installed user has no README).
+_SOURCE = "{id, publication, title, url, date, kind}"
+_FACTION_REF = "{id, name, bloc}"
+_PLACE_REF = "{id, name, level, pcode}"
+
+JSON_HELP = {
+    "status": f"""\
+JSON (--json): one object
+  place       {{id, name, name_ar, alt_names, level, parent, pcode, other_codes,
+              lat, lon, coord_note, sources, outline (true if it has one)}}
+  path        ids from the top of the hierarchy down to the place
+  at          the date asked about, YYYY-MM-DD
+  status      held, contested, besieged, truce, mixed or not-recorded
+  derived     true when the status comes from the places under it
+  controller  {_FACTION_REF} or null; others: factions alongside it
+  since       first day of this situation; since_precision: day, month or year
+  until       its last day, or null (still so at the end of the data)
+  confidence  high, medium, low, or null
+  period      the control period's id, or null
+  claim       the area claim it comes from, {{id, region, from, to, except}}, or null
+  note        the period's note, or null
+  events      events that began or ended the period (as `events --json` gives them)
+  sources     [{_SOURCE}]
+  breakdown   for a place with places under it: {{units, by_bloc: [{{bloc, count,
+              share}}], by_faction: [{{faction, count, share}}]}}; else null""",
+    "tree": f"""\
+JSON (--json): {{"at": DATE, "tree": [node, ...]}}; each node is
+  {{id, name, level, status, controller: {_FACTION_REF} or null, children: [node, ...]}}
+  (no "children" below --depth)""",
+    "events": f"""\
+JSON (--json): a list, oldest first, of
+  {{id, date, date_to, precision (day, month, year, span, disputed), first_day,
+   last_day, type, title, summary, places: [{{id, name}}],
+   actors: [{{faction: {_FACTION_REF}, role}}],
+   figures: [{{label, low, high, unit, approximate, source, note}}],
+   confidence, sources: [{_SOURCE}]}}""",
+    "factions": f"""\
+JSON (--json): a list, parents before their sub-factions, of
+  {{id, name, short, name_ar, alt_names, bloc, glyph, colour, bloc_colour, parent,
+   holdings: {{at, count, places: [{_PLACE_REF}]}}}}
+  (holdings: the places with control records of their own the faction held on
+  the --at date; a sub-faction's places are its own, not its parent's)""",
+    "history": f"""\
+JSON (--json): {{place, at, current, periods}}
+  place    as in `status --json`
+  at       the --at date; current: the id of the period covering it, or null
+  periods  oldest first: [{{id, region, controller: {_FACTION_REF},
+           others, status, from, from_precision, to (null: ongoing), start_event,
+           end_event, confidence, sources: [{_SOURCE}], note, claim}}]""",
+    "situation": f"""\
+JSON (--json): one object
+  place    {_PLACE_REF} of PLACE
+  at       the date, YYYY-MM-DD
+  filter   {{bloc, not_bloc, faction}} as given (bloc ids, faction id), else null
+  total    places under PLACE; shown: how many passed the filter
+  groups   [{{key ("FACTION-ID/STATUS", or "not-recorded/not-recorded"),
+            controller: {_FACTION_REF} or null, bloc, status, count,
+            places: [{{id, name, level, pcode, since, since_precision (day,
+            month, year), until (null: still so at the end of the data),
+            period (null where nothing is recorded)}}]}}]
+  Groups come bloc by bloc (government, opposition, jihadist, kurdish, other,
+  not recorded), the largest first; places by name.""",
+    "changes": f"""\
+JSON (--json): one object
+  place    {_PLACE_REF} of PLACE
+  since, until  the window, both days included
+  count    how many changes
+  changes  by day, then place: [{{day, day_precision (day, month, year),
+           place: {_PLACE_REF},
+           from: {{controller: {_FACTION_REF}, others, status, period, claim}}
+                 or null (nothing recorded before),
+           to: the same, or null (nothing recorded after),
+           event: {{id, date, type, title}} or null,
+           sources: [{_SOURCE}]}}]""",
+}
+
+BLOC_WORDS = "government, opposition, jihadist, kurdish, other or not-recorded"
+
+# (name, one line of help): what the bare command lists when it cannot open the explorer.
+COMMANDS = (
+    ("status", "who controlled a place at a date, since when, and on what evidence"),
+    ("situation", "the places under a place grouped by who held them at a date"),
+    ("changes", "every change of control under a place between two dates, with events and sources"),
+    ("tree", "the hierarchy under a place with each controller"),
+    ("events", "events, oldest first (with those of places under --place)"),
+    ("factions", "factions by bloc, with glyphs, colours and the places each held"),
+    ("history", "every control period of one place"),
+    ("import", "add data from other formats to the database (one transaction per file)"),
+    ("validate", "check the database: references, overlapping or inverted periods, sources"),
+    ("where", "print the path of the database that would be used"),
+)
+_COMMAND_HELP = dict(COMMANDS)
+
+PLACE_HELP = ("a place: P-code, id, English or Arabic name or a common spelling "
+              "(a name shared by a town and the areas above it means the town; the id chooses)")
+DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+def _bloc_arg(text: str) -> str:
+    """A bloc by id or label, any case: 'Government', 'kurdish-led', 'not recorded'."""
+    from store.model import BLOCS, NOT_RECORDED
+
+    key = "-".join(text.strip().casefold().replace("_", " ").split())
+    for bloc in BLOCS.values():
+        if key in (bloc.id, "-".join(bloc.label.casefold().split())):
+            return bloc.id
+    if key in (NOT_RECORDED, "notrecorded", "unrecorded", "none"):
+        return NOT_RECORDED
+    raise argparse.ArgumentTypeError(f"unknown bloc '{shown(text)}'; use one of: {BLOC_WORDS}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)  # a _Parser: the subparsers (parser_class=_Parser) take it as a parent
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help="database file (default: $FRONTLINES_DB, else your copy of the bundled data)")
-    common.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
-                        help="as-of date: YYYY, YYYY-MM or YYYY-MM-DD (a month or year means its last day); "
-                             "default: the last day of the data")
     common.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
                         help="no colour (also when NO_COLOR is set); glyphs carry the meaning")
 
     parser = _Parser(
         prog="frontlines",
         description="Who controlled what in Damascus Province, 2016-2018: an explorer and queries. "
-                    "Run without a command to open the explorer.",
+                    "Run without a command to open the explorer (in a terminal; otherwise it prints "
+                    "a summary of the data and the commands).",
         parents=[common],
         epilog="Places can be given by P-code, id, English or Arabic name or any common spelling "
-               "(Dumair, Dumayr, Dmeir, الضمير).",
+               "(Dumair, Dumayr, Dmeir, الضمير). `frontlines COMMAND --help` describes a command's "
+               "options and its JSON.",
     )
+    parser.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
+                        help=f"the explorer's as-of date: {DATE_FORMS} (a month or year means its last day); "
+                             "default: the last day of the data")
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands: dict[str, argparse.ArgumentParser] = {}
+    parser.set_defaults(_commands=commands)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+    def command(name: str, description: str | None = None) -> argparse.ArgumentParser:
+        help_text = _COMMAND_HELP[name]
+        # The formatter keeps the epilog's layout as written: the description is wrapped here.
+        text = textwrap.fill(description or help_text[:1].upper() + help_text[1:] + ".", width=78)
+        p = sub.add_parser(name, help=help_text, description=text, parents=[common],
+                           epilog=JSON_HELP.get(name), formatter_class=argparse.RawDescriptionHelpFormatter)
+        commands[name] = p
+        return p
 
-    p = command("status", "who controlled a place at a date, since when, and on what evidence")
-    p.add_argument("place", metavar="PLACE")
-    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+    def at_option(p: argparse.ArgumentParser, meaning: str) -> None:
+        p.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
+                       help=f"{meaning}: {DATE_FORMS} (a month or year means its last day); "
+                            "default: the last day of the data")
 
-    p = command("tree", "the hierarchy under a place with each controller")
-    p.add_argument("place", metavar="PLACE", nargs="?")
-    p.add_argument("--depth", metavar="N", type=_positive, default=None, help="levels below PLACE to show")
-    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+    def json_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print JSON (UTF-8) instead of text: see below")
 
-    p = command("events", "events, oldest first (with those of places under --place)")
-    p.add_argument("--place", metavar="PLACE")
-    p.add_argument("--since", metavar="DATE", type=_date_arg)
-    p.add_argument("--until", metavar="DATE", type=_date_arg)
-    p.add_argument("--faction", metavar="FACTION", help="faction id or name (sub-factions included)")
+    p = command("status")
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    at_option(p, "the date to ask about")
+    json_option(p)
+
+    p = command("situation", "The places under PLACE on a date, grouped by controller and status "
+                             "(held, contested, besieged, truce, not recorded), each group with its count "
+                             "and each place with the day its situation began and its P-code.")
+    p.add_argument("place", metavar="PLACE", nargs="?", help=PLACE_HELP + "; default: the top of the hierarchy")
+    at_option(p, "the date")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--bloc", metavar="BLOC", type=_bloc_arg,
+                      help=f"only places held by this bloc: {BLOC_WORDS} (any case)")
+    only.add_argument("--not-bloc", metavar="BLOC", type=_bloc_arg,
+                      help="every place but those of this bloc (--not-bloc government: outside government "
+                           "control, places with nothing recorded included)")
+    p.add_argument("--faction", metavar="FACTION",
+                   help="only places held by this faction or its sub-factions (id, name, short or other name)")
+    json_option(p)
+
+    p = command("changes", "Every change of controller or status under PLACE that took effect from "
+                           "--since to --until (both days included): the day, the place, who held it "
+                           "before and after, the event and its sources.")
+    p.add_argument("place", metavar="PLACE", nargs="?", help=PLACE_HELP + "; default: the top of the hierarchy")
+    p.add_argument("--since", metavar="DATE", type=_date_arg, required=True,
+                   help=f"first day of the window: {DATE_FORMS} (a month or year means its first day)")
+    p.add_argument("--until", metavar="DATE", type=_date_arg,
+                   help=f"last day of the window: {DATE_FORMS} (a month or year means its last day); "
+                        "default: the last day of the data")
+    json_option(p)
+
+    p = command("tree")
+    p.add_argument("place", metavar="PLACE", nargs="?", help=PLACE_HELP + "; default: the whole hierarchy")
+    p.add_argument("--depth", metavar="N", type=_positive, default=None,
+                   help="levels below PLACE to show (0: PLACE alone); default: all")
+    at_option(p, "the date whose controllers are shown")
+    json_option(p)
+
+    p = command("events", "Events (offensives, agreements, evacuations, takeovers, ...), oldest first. "
+                          "An event is kept if any day it may cover is in the window.")
+    p.add_argument("--place", metavar="PLACE", help="only events of this place or of places under it; " + PLACE_HELP)
+    p.add_argument("--since", metavar="DATE", type=_date_arg,
+                   help=f"only events on or after this date: {DATE_FORMS} (a month or year means its first day)")
+    p.add_argument("--until", metavar="DATE", type=_date_arg,
+                   help=f"only events on or before this date: {DATE_FORMS} (a month or year means its last day)")
+    p.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
+                   help="only events up to this date, as --until (give one of the two)")
+    p.add_argument("--faction", metavar="FACTION",
+                   help="only events with this faction or a sub-faction among the actors (id, name or short name)")
     p.add_argument("--type", metavar="TYPE", action="append", dest="types",
-                   help="event type (repeatable): offensive, agreement, evacuation, ...")
-    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+                   help="only this event type (repeatable): offensive, bombardment, siege, ceasefire, agreement, "
+                        "ultimatum, encirclement, surrender, evacuation, defection, takeover, deployment, "
+                        "withdrawal, split, declaration")
+    json_option(p)
 
-    p = command("factions", "factions by bloc, with glyphs and colours")
-    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+    p = command("factions")
+    at_option(p, "the date whose holdings are counted")
+    json_option(p)
 
-    p = command("history", "every control period of one place")
-    p.add_argument("place", metavar="PLACE")
-    p.add_argument("--json", action="store_true", help="print JSON (see README)")
+    p = command("history", "Every control period of one place, oldest first, with the period current "
+                           "on the --at date marked.")
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    at_option(p, "the date whose period is marked current")
+    json_option(p)
 
-    p = command("import", "add data from other formats to the database (one transaction per file)")
+    p = command("import")
     kinds = p.add_subparsers(dest="import_kind", metavar="KIND", parser_class=_Parser, required=True)
     b = kinds.add_parser(
         "boundaries",
@@ -131,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "and create the missing ones under their parents. COD-AB property names work without "
                     "options. Nothing is written if any feature cannot be used; running it again changes nothing.",
     )
-    b.add_argument("file", metavar="FILE.geojson")
+    commands["import boundaries"] = b
+    b.add_argument("file", metavar="FILE.geojson", help="the GeoJSON file to read")
     b.add_argument("--level", metavar="LEVEL", action=_LevelOption)
     b.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     b.add_argument("--code-field", metavar="NAME", help="property holding the P-code (default: COD-AB's)")
@@ -141,8 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--source", metavar="ID", help="id of the database's source record for the gazetteer; "
                                                   "every place the import creates or attaches to cites it")
 
-    command("validate", "check the database: references, overlapping or inverted periods, sources")
-    p = command("where", "print the path of the database that would be used")
+    command("validate", "Check the whole database: references, overlapping or inverted periods, sources, "
+                        "the schema version. Prints OK or one line per problem; exits 1 if there is any.")
+    command("where", "Print the path of the database the other commands would read, and say on "
+                     "standard error if that file does not exist (yet).")
     return parser
 
 
@@ -200,7 +373,13 @@ def say(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse reports them from the top-level parser: point to the
+        # help of the command that was given them instead.
+        key = args.command if args.command != "import" else f"import {getattr(args, 'import_kind', '')}"
+        owner = args._commands.get(key, parser)
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return run(args)
     except CliError as exc:
@@ -221,13 +400,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+# Commands that take no date: --at before them (`frontlines --at 2018 validate`) is refused.
+_NO_DATE = {
+    "validate": "it checks the whole database",
+    "where": "it prints a path",
+    "import": "it adds records, whatever their dates",
+    "changes": "use --since and --until",
+}
+
+
+def _origin(args: argparse.Namespace) -> str | None:
+    """Where the database path came from, when the user gave it: for messages."""
+    from store.locate import ENV_VAR
+
+    if getattr(args, "db", None) is not None:
+        return "--db"
+    if os.environ.get(ENV_VAR):
+        return f"${ENV_VAR}"
+    return None
+
+
+def _from_origin(message: str, origin: str | None) -> str:
+    if origin and origin.startswith("$"):
+        return f"{message} (the path is {origin}'s; unset it to use your own copy of the bundled data)"
+    return message
+
+
 def run(args: argparse.Namespace) -> int:
     from store.locate import choose_db
 
+    if args.command in _NO_DATE and getattr(args, "at", None) is not None:
+        raise CliError(f"--at: `{args.command}` takes no date: {_NO_DATE[args.command]}", EXIT_USAGE)
+    summary = False
     if args.command is None:
         problem = explorer_problem()
-        if problem:
+        if problem == _NOT_A_TERMINAL:
+            summary = True
+        elif problem:
             raise CliError(problem)
+    origin = _origin(args)
     try:
         path, created = choose_db(getattr(args, "db", None), create=args.command != "where")
     except Exception as exc:
@@ -237,29 +448,27 @@ def run(args: argparse.Namespace) -> int:
 
         if not isinstance(exc, StoreError):
             raise
-        raise CliError(str(exc)) from None
+        raise CliError(_from_origin(str(exc), origin)) from None
     if created:
         say(created)
     if args.command == "where":
-        out_stream = safe_stream(sys.stdout)
-        out_stream.write(shown(path, 4096) + "\n")
-        out_stream.flush()
-        return EXIT_OK
+        return cmd_where(path, origin)
 
     if args.command == "import":
         return cmd_import(path, args)
 
     at: PartialDate | None = getattr(args, "at", None)
     no_color = bool(getattr(args, "no_color", False)) or bool(os.environ.get("NO_COLOR"))
-    if args.command is None:
+    if args.command is None and not summary:
         return _explorer(path, at, no_color, created)
 
     from store import Store, StoreError
 
     try:
-        store = Store.open(path, readonly=True)
+        # validate reads a file without a schema version, to report it.
+        store = Store.open(path, readonly=True, schema_required=args.command != "validate")
     except StoreError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(_from_origin(str(exc), origin)) from None
     for warning in store.warnings:
         say(f"warning: {warning}")
 
@@ -268,8 +477,16 @@ def run(args: argparse.Namespace) -> int:
     from . import report
 
     out = report.Printer(no_color=no_color)
+    if summary:
+        try:
+            out.summary(store, COMMANDS)
+        finally:
+            out.flush()
+        return EXIT_OK
     handler = {
         "status": cmd_status,
+        "situation": cmd_situation,
+        "changes": cmd_changes,
         "tree": cmd_tree,
         "events": cmd_events,
         "factions": cmd_factions,
@@ -280,6 +497,20 @@ def run(args: argparse.Namespace) -> int:
         return handler(store, args, day, out)
     finally:
         out.flush()
+
+
+def cmd_where(path: Any, origin: str | None) -> int:
+    out_stream = safe_stream(sys.stdout)
+    out_stream.write(shown(path, 4096) + "\n")
+    out_stream.flush()
+    if path.exists():
+        return EXIT_OK
+    if origin is None:  # the user's copy, made by the first command that reads the data
+        say("that file does not exist yet: the first command that reads the data creates it "
+            "from the bundled data set")
+        return EXIT_OK
+    say(f"that file does not exist (the path is {origin}'s)")
+    return EXIT_OK  # the path is the answer; the note says the commands would fail on it
 
 
 def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | None) -> int:
@@ -305,10 +536,21 @@ def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | 
     return code
 
 
+_NOT_A_TERMINAL = "standard output is not a terminal"
+
+
 def explorer_problem() -> str | None:
-    """Why the full-screen explorer cannot run here, and what to do instead; None if it can."""
+    """Why the full-screen explorer cannot run here, and what to do instead; None if it can.
+
+    :data:`_NOT_A_TERMINAL` when standard output is not a terminal (``frontlines >
+    file``): then the bare command prints a summary and the list of commands."""
     instead = "for text output use a command such as `frontlines status PLACE` or `frontlines tree` (see --help)"
-    streams = (("standard input", sys.stdin), ("standard output", sys.stdout), ("standard error", sys.stderr))
+    try:
+        if sys.stdout is None or not sys.stdout.isatty():
+            return _NOT_A_TERMINAL
+    except (AttributeError, ValueError, OSError):
+        return _NOT_A_TERMINAL
+    streams = (("standard input", sys.stdin), ("standard error", sys.stderr))
     for name, stream in streams:
         try:
             tty = stream is not None and stream.isatty()
@@ -334,6 +576,9 @@ def explorer_problem() -> str | None:
 def resolve_place(store: Store, query: str) -> Any:
     resolution = store.resolve(query)
     if resolution.chosen is not None:
+        note = _chosen_note(store, query, resolution.chosen)
+        if note:
+            say(note)
         return resolution.chosen
     if resolution.ambiguous:
         lines = [f"'{shown(query)}' matches {len(resolution.candidates)} places; name one by its id:"]
@@ -345,6 +590,45 @@ def resolve_place(store: Store, query: str) -> Any:
     if resolution.suggestions:
         hint = "; did you mean " + ", ".join(f"{r.name} ({r.id})" for r in resolution.suggestions) + "?"
     raise CliError(f"no place matches '{shown(query)}'{hint}", EXIT_FAIL)
+
+
+def _chosen_note(store: Store, query: str, chosen: Any) -> str | None:
+    """A line saying which place was used, when ``query`` is the very name of
+    another place than the one chosen: ``Duma`` names a district and a
+    sub-district, and is a spelling of the town Douma, which is chosen (the
+    most specific). None when the chosen place is called what was typed."""
+    from store import matching
+
+    key = matching.fold(query)
+
+    def called(region: Any) -> bool:
+        return key in (matching.fold(region.name), matching.fold(region.name_ar or ""))
+
+    if not key or called(chosen) or store._codes.get(query.strip().upper()) == chosen.id:
+        return None
+    matches = store.search(query, limit=10_000)
+    best = matches[0].tier if matches else None
+    named = [m.region for m in matches if m.tier == best and m.region.id != chosen.id and called(m.region)]
+    if not named:
+        return None
+    others = " or ".join(f"the {r.level} {r.name} ({r.id})" for r in named)
+    return (
+        f"'{shown(query)}' is taken as {chosen.name} ({chosen.id}, {chosen.level}), the most specific "
+        f"of the places it names; for {others}, give the id"
+    )
+
+
+def _root(store: Store, place: str | None) -> Any:
+    """PLACE, or the top of the hierarchy when it has one top."""
+    if place:
+        return resolve_place(store, place)
+    roots = store.roots()
+    if len(roots) == 1:
+        return roots[0]
+    if not roots:
+        raise CliError(f"{shown(store.path, 200)} has no places", EXIT_FAIL)
+    names = ", ".join(f"{r.name} ({r.id})" for r in roots[:10])
+    raise CliError(f"the database has {len(roots)} top-level places ({names}): name one as PLACE", EXIT_USAGE)
 
 
 def _emit_json(data: Any) -> None:
@@ -384,30 +668,39 @@ def cmd_tree(store: Store, args: argparse.Namespace, day: date, out: Any) -> int
     return EXIT_OK
 
 
+def _faction_id(store: Store, query: str | None) -> str | None:
+    if not query:
+        return None
+    faction = store.resolve_faction(query)
+    if faction is None:
+        ids = sorted(store.factions)
+        known = ", ".join(shown(i, 40) for i in ids[:30]) + (f" and {len(ids) - 30} more" if len(ids) > 30 else "")
+        raise CliError(f"no faction matches '{shown(query)}'; known ids: {known}", EXIT_FAIL)
+    return faction.id
+
+
 def cmd_events(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from store.export import event_dict
     from store.model import EVENT_TYPES
 
+    at: PartialDate | None = getattr(args, "at", None)
+    if at is not None and args.until is not None:
+        raise CliError("--at and --until both give the last day of events: use one of them", EXIT_USAGE)
+    until = args.until or at
     place = resolve_place(store, args.place) if args.place else None
-    faction_id = None
-    if args.faction:
-        faction = store.resolve_faction(args.faction)
-        if faction is None:
-            ids = sorted(store.factions)
-            known = ", ".join(shown(i, 40) for i in ids[:30]) + (f" and {len(ids) - 30} more" if len(ids) > 30 else "")
-            raise CliError(f"no faction matches '{shown(args.faction)}'; known ids: {known}", EXIT_FAIL)
-        faction_id = faction.id
+    faction_id = _faction_id(store, args.faction)
     for event_type in args.types or ():
         if event_type not in EVENT_TYPES:
             raise CliError(
                 f"--type: unknown event type '{shown(event_type)}'; use one of: {', '.join(EVENT_TYPES)}", EXIT_USAGE
             )
-    if args.since and args.until and args.until.last < args.since.first:
-        raise CliError(f"--until {args.until.text} is before --since {args.since.text}", EXIT_USAGE)
+    if args.since and until and until.last < args.since.first:
+        flag = "--until" if args.until else "--at"
+        raise CliError(f"{flag} {until.text} is before --since {args.since.text}", EXIT_USAGE)
     events = store.events_query(
         place=place.id if place else None,
         since=args.since.first if args.since else None,
-        until=args.until.last if args.until else None,
+        until=until.last if until else None,
         faction=faction_id,
         types=args.types,
     )
@@ -420,11 +713,22 @@ def cmd_events(store: Store, args: argparse.Namespace, day: date, out: Any) -> i
 
 def cmd_factions(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from store.export import faction_dict
+    from store.situation import place_ref
 
     if args.json:
-        _emit_json([faction_dict(faction) for faction, _ in store.walk_factions()])
+        _emit_json([
+            {
+                **faction_dict(faction),
+                "holdings": {
+                    "at": day.isoformat(),
+                    "count": len(held := store.holdings(faction.id, day)),
+                    "places": [place_ref(r) for r in held],
+                },
+            }
+            for faction, _ in store.walk_factions()
+        ])
     else:
-        out.factions(store)
+        out.factions(store, day)
     return EXIT_OK
 
 
@@ -433,8 +737,14 @@ def cmd_history(store: Store, args: argparse.Namespace, day: date, out: Any) -> 
 
     region = resolve_place(store, args.place)
     periods = store.history(region.id)
+    current = next((p for p in periods if p.covers(day)), None)
     if args.json:
-        _emit_json({"place": region_dict(region), "periods": [period_dict(store, p) for p in periods]})
+        _emit_json({
+            "place": region_dict(region),
+            "at": day.isoformat(),
+            "current": current.id if current else None,
+            "periods": [period_dict(store, p) for p in periods],
+        })
         return EXIT_OK
     if not periods:
         children = store.units(region.id)
@@ -443,7 +753,42 @@ def cmd_history(store: Store, args: argparse.Namespace, day: date, out: Any) -> 
             f"{len(children)} places under it: try `frontlines tree {region.id}`",
             EXIT_FAIL,
         )
-    out.history(store, region, periods)
+    out.history(store, region, periods, day)
+    return EXIT_OK
+
+
+def cmd_situation(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
+    from store import FilterError
+
+    region = _root(store, args.place)
+    faction_id = _faction_id(store, args.faction)
+    try:
+        found = store.situation(region.id, day, bloc=args.bloc, not_bloc=args.not_bloc, faction=faction_id)
+    except FilterError as exc:  # pragma: no cover - the arguments were checked above
+        raise CliError(str(exc), EXIT_USAGE) from None
+    if args.json:
+        from store.situation import situation_dict
+
+        _emit_json(situation_dict(store, found, bloc=args.bloc, not_bloc=args.not_bloc, faction=faction_id))
+    else:
+        out.situation(store, found, bloc=args.bloc, not_bloc=args.not_bloc, faction=faction_id)
+    return EXIT_OK
+
+
+def cmd_changes(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
+    region = _root(store, args.place)
+    since = args.since.first
+    until = args.until.last if args.until else store.span[1]
+    if until < since:
+        what = f"--until {args.until.text}" if args.until else f"the end of the data ({until.isoformat()})"
+        raise CliError(f"{what} is before --since {args.since.text}", EXIT_USAGE)
+    found = store.changes_between(region.id, since, until)
+    if args.json:
+        from store.situation import changes_dict
+
+        _emit_json(changes_dict(store, region, since, until, found))
+    else:
+        out.changes(store, region, since, until, found)
     return EXIT_OK
 
 

@@ -18,7 +18,17 @@ from collections.abc import Iterable
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
-from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL, Control, Event, Period, Problem, Region
+from store.model import (
+    BLOCS,
+    NOT_RECORDED,
+    NOT_RECORDED_LABEL,
+    STATUS_MARKS,
+    Control,
+    Event,
+    Period,
+    Problem,
+    Region,
+)
 from store.text import safe_message
 
 from .encoding import safe_stream
@@ -28,6 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from store import Store
+    from store.situation import ChangeOfControl, Situation
 
 DIM = "dim"
 COLOURS = palette(dark=True)
@@ -306,9 +317,11 @@ class Printer:
 
     # --- factions -----------------------------------------------------------------------
 
-    def factions(self, store: Store) -> None:
+    def factions(self, store: Store, day: date) -> None:
+        self.line((f"Places each faction held on {day.isoformat()} (its own, not its sub-factions')", DIM))
         for faction, level in store.walk_factions():
             bloc = BLOCS[faction.bloc_key]
+            held = len(store.holdings(faction.id, day))
             self.line(
                 _indent(level),
                 (faction.glyph, COLOURS.get(faction.bloc_key)),
@@ -317,23 +330,28 @@ class Printer:
                 " ",
                 faction.name,
                 (f"  {bloc.label} · {faction.id}", DIM),
+                f" · {_places(held)}",
             )
 
     # --- history ------------------------------------------------------------------------
 
-    def history(self, store: Store, region: Region, periods: list[Period]) -> None:
+    def history(self, store: Store, region: Region, periods: list[Period], day: date) -> None:
         self._heading(region)
+        current = None
         for period in periods:
             faction = store.factions.get(period.faction)
             key = faction.bloc_key if faction else NOT_RECORDED
             glyph, colour = bloc_glyph(key), COLOURS.get(key)
             end = period.end.isoformat() if period.end else "…"
+            now = period.covers(day)
+            current = current or (period if now else None)
             self.line(
                 f"  {period.since_text:<10} to {end:<10} ",
                 (glyph, colour),
                 " ",
                 (faction.name if faction else period.faction, "bold"),
                 f"  {period.status}, confidence {period.confidence}",
+                (f"  (current on {day.isoformat()})", "bold") if now else "",
             )
             if period.others:
                 self.line(" " * 28, "with ", ", ".join(_faction_name(store, f) for f in period.others))
@@ -344,6 +362,125 @@ class Printer:
                 self._wrapped(" " * 28 + "began with: ", f"{event.date_text} {event.title}", indent=28)
             names = [store.sources[s].publication if s in store.sources else s for s in period.sources]
             self._wrapped(" " * 28 + "sources: ", ", ".join(dict.fromkeys(names)), indent=28)
+        if current is None:
+            self.line((f"  nothing recorded on {day.isoformat()}", DIM))
+
+    # --- situation ----------------------------------------------------------------------
+
+    def situation(
+        self,
+        store: Store,
+        found: Situation,
+        *,
+        bloc: str | None = None,
+        not_bloc: str | None = None,
+        faction: str | None = None,
+    ) -> None:
+        from store.situation import since_precision
+
+        region = found.region
+        filters = []
+        if bloc is not None:
+            filters.append(f"held by {_bloc_label(bloc)}")
+        if not_bloc is not None:
+            filters.append(f"not {_bloc_label(not_bloc)}")
+        if faction is not None:
+            filters.append(f"held by {_faction_name(store, faction)} or its sub-factions")
+        shown = f"{found.shown} shown, " + " and ".join(filters) if filters else "all shown"
+        self.line(
+            (region.name, "bold"),
+            (f" ({region.id})", DIM),
+            f" on {found.at.isoformat()}: {_places(found.total)} under it, {shown}",
+        )
+        if not found.groups:
+            self.line(("  no place matches", DIM))
+            return
+        rows = [placed for group in found.groups for placed in group.places]
+        name_width = min(32, max(len(p.region.name) for p in rows))
+        code_width = min(16, max(len(p.region.pcode or p.region.id) for p in rows))
+        start = store.span[0]
+        for group in found.groups:
+            key = group.bloc
+            who = group.faction.name if group.faction else NOT_RECORDED_LABEL
+            status = "" if group.status == NOT_RECORDED else f", {_status_words(group.status)}"
+            self.line(
+                (bloc_glyph(key), COLOURS.get(key)),
+                " ",
+                (who, "bold"),
+                f"{status}: {_places(len(group.places))}",
+            )
+            for placed in group.places:
+                since = placed.since
+                if since is None:
+                    when = ""
+                elif since == start:
+                    when = f"since {since.isoformat()} (the start of the data)"
+                else:
+                    precision = since_precision(store, placed.region.id, since)
+                    when = f"since {_day_text(since, precision)}"
+                code = placed.region.pcode or placed.region.id
+                if when:
+                    self.line("    ", f"{placed.region.name:<{name_width}}  ", (f"{code:<{code_width}}", DIM), "  " + when)
+                else:
+                    self.line("    ", f"{placed.region.name:<{name_width}}  ", (code, DIM))
+
+    # --- changes ------------------------------------------------------------------------
+
+    def changes(
+        self, store: Store, region: Region, since: date, until: date, found: list[ChangeOfControl]
+    ) -> None:
+        from store.situation import change_precision
+
+        count = f"{len(found)} change{'s' if len(found) != 1 else ''} of control"
+        self.line(
+            (region.name, "bold"),
+            (f" ({region.id})", DIM),
+            f": {count} from {since.isoformat()} to {until.isoformat()}",
+        )
+        for item in found:
+            change = item.change
+            precision = change_precision(change)
+            when = _day_text(change.day, precision)
+            self.line(
+                (f"{when:<10}", "bold"),
+                "  ",
+                (item.region.name, "bold"),
+                (f" ({item.region.pcode or item.region.id})", DIM),
+                ": ",
+                transition(store, change.before, change.after),
+            )
+            if item.event is not None:
+                event = item.event
+                self._wrapped("    event: ", f"{event.date_text}, {event.type}: {event.title}", indent=11)
+            if not item.sources:
+                self.line(("    sources: none recorded", "yellow"))
+                continue
+            self.line("    sources:")
+            for number, source in enumerate(item.sources, 1):
+                mark = f"      {number}. "
+                parts = [source.publication, f"“{source.title}”"] + ([source.date] if source.date else [])
+                self._wrapped(mark, ", ".join(parts), indent=len(mark))
+                if source.url:  # whole, on its own line: never wrapped
+                    self.line(" " * len(mark), (source.url, "underline"))
+
+    # --- the bare command, when it cannot open the explorer ----------------------------
+
+    def summary(self, store: Store, commands: Iterable[tuple[str, str]]) -> None:
+        first, last = store.span
+        self.line((store.title, "bold"), f": {first.isoformat()} to {last.isoformat()}")
+        self.line(f"  database: {store.path}")
+        self.line(
+            f"  {len(store.regions)} places, {len(store.factions)} factions, {len(store.periods)} control periods, "
+            f"{len(store.events)} events, {len(store.claims)} area claims, {len(store.sources)} sources"
+        )
+        self.line("")
+        self.line("Standard output is not a terminal, so the explorer was not opened. Commands:")
+        listed = list(commands)
+        width = max(len(name) for name, _ in listed)
+        for name, help_text in listed:
+            self.line(f"  {name:<{width}}  ", help_text)
+        self.line("")
+        self.line("`frontlines COMMAND --help` describes each command; `frontlines` in a terminal opens the explorer.")
 
     # --- validate -----------------------------------------------------------------------
 
@@ -369,6 +506,51 @@ def _indent(level: int) -> str:
     if level <= _MAX_INDENT:
         return "  " * level
     return "  " * _MAX_INDENT + f"[{level}] "
+
+
+def _places(count: int) -> str:
+    return f"{count} place{'s' if count != 1 else ''}"
+
+
+def _bloc_label(bloc: str) -> str:
+    return BLOCS[bloc].label if bloc in BLOCS else NOT_RECORDED_LABEL
+
+
+def _status_words(status: str) -> str:
+    mark = STATUS_MARKS.get(status, "")
+    return f"{status} {mark}".strip()
+
+
+def _day_text(day: date, precision: str) -> str:
+    """A day as far as it is known: '2018-04-20', '2017-12 (month)', '2016 (year)'."""
+    if precision == "month":
+        return f"{day:%Y-%m} (month)"
+    if precision == "year":
+        return f"{day:%Y} (year)"
+    return day.isoformat()
+
+
+def transition(store: Store, before: Period | None, after: Period | None) -> str:
+    """Who held a place before and after a change, in words.
+
+    ``Jaysh al-Islam (truce) -> Syrian Arab Army (held)``; a change of status
+    by the same faction names it once: ``Islamic State: held -> contested``;
+    ``not recorded`` where no record covers one side."""
+
+    def side(period: Period | None) -> str:
+        if period is None:
+            return NOT_RECORDED_LABEL
+        with_others = (" with " + ", ".join(_faction_name(store, f) for f in period.others)) if period.others else ""
+        return f"{_faction_name(store, period.faction)}{with_others} ({period.status})"
+
+    if before is not None and after is not None and before.faction == after.faction:
+        def state(period: Period) -> str:
+            if not period.others:
+                return period.status
+            return period.status + " with " + ", ".join(_faction_name(store, f) for f in period.others)
+
+        return f"{_faction_name(store, after.faction)}: {state(before)} -> {state(after)}"
+    return f"{side(before)} -> {side(after)}"
 
 
 def _faction_name(store: Store, faction_id: str) -> str:
