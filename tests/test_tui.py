@@ -1353,8 +1353,8 @@ async def test_a_day_of_many_changes_stays_on_one_line_and_is_kept_whole(app_fac
         assert whole.count(" · ") >= 3, whole  # four lines of news that day, all kept
         shown = screen_lines(app)[-2]
         # Cut where the screen ends, not wrapped, with the key that shows it whole.
-        assert shown.rstrip().endswith("… (m: in full)")
-        assert shown.strip().removesuffix("… (m: in full)") in " " + whole
+        assert shown.rstrip().endswith("… (M: in full)")
+        assert shown.strip().removesuffix("… (M: in full)") in " " + whole
 
 
 async def test_a_long_column_says_where_the_cursor_is_and_the_preview_how_much_shows(app_factory) -> None:
