@@ -257,8 +257,8 @@ async def test_the_help_says_what_enter_does_in_the_events_list(app_factory) -> 
         await pilot.pause()
         lines = screen_lines(app)
         start = next(i for i, line in enumerate(lines) if "Events list" in line)
-        rows = [line for line in lines[start : start + 4] if "list.select" in line]
-        assert rows and "first day" in rows[0], lines[start : start + 4]
+        rows = [line for line in lines[start : start + 8] if "list.select" in line]
+        assert rows and "first day" in rows[0], lines[start : start + 8]
         assert "go into the place" not in rows[0]
 
 

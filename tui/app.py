@@ -563,7 +563,7 @@ class FrontlinesApp(App[None]):
                 self._say(f"Opened {source.url} in the browser")
             else:
                 self.copy_to_clipboard(source.url)
-                self._say(f"Not opened ({why}); the address is copied: {source.url}", toast=f"Not opened ({why}); the address is copied")
+                self._say(f"Not opened ({why}); the address is copied: {source.url}")
 
         if len(with_address) == 1:
             chosen(with_address[0])
@@ -602,10 +602,9 @@ class FrontlinesApp(App[None]):
 
         self.push_screen(ChoiceScreen("Copy to the clipboard", choices), chosen)
 
-    def _say(self, line: str, *, toast: str | None = None) -> None:
-        """Tell on the status line (kept whole in its log) and in a toast (shorter, if given)."""
+    def _say(self, line: str) -> None:
+        """Tell on the status line (kept whole in its log, M)."""
         self.main_screen.query_one(Chronicle).say([line])
-        self.notify(toast or line, timeout=5, markup=False)
 
     # --- panes -----------------------------------------------------------------------------------
 

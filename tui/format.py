@@ -156,7 +156,7 @@ def describe_changes(store: Store, changes: Iterable[Change]) -> list[str]:
     """
     groups: dict[tuple[Any, ...], list[str]] = {}
     for change in changes:
-        what = change_text(store, change.before, change.after)
+        what = transition_text(store, change.before, change.after, joiner=", ")
         event = store.events.get(change.event_id) if change.event_id else None
         key = (change.day, what, event.id if event else None)
         name = store.regions[change.region].name if change.region in store.regions else change.region
@@ -174,24 +174,37 @@ def describe_changes(store: Store, changes: Iterable[Change]) -> list[str]:
     return lines
 
 
-def change_text(store: Store, before: Any, after: Any) -> str:
-    """'Jaysh al-Islam (besieged) → Syrian Arab Army', or 'Islamic State, held → contested'
-    when only the status changed."""
-    if before is not None and after is not None and before.faction == after.faction and before.status != after.status:
-        return f"{_faction_name(store, after.faction)}, {before.status} {ARROW} {after.status}"
-    return f"{_holder(store, before)} {ARROW} {_holder(store, after)}"
+def transition_text(store: Store, before: Any, after: Any, *, arrow: str = ARROW, joiner: str = ": ",
+                    full: bool = False) -> str:
+    """Who held a place before and after a change, in words: the one wording
+    of the explorer and the command line.
+
+    ``Jaysh al-Islam (besieged) → Syrian Arab Army``; the same faction is
+    named once: ``Islamic State: held → contested`` (``joiner`` ", " after a
+    place name and a colon); partners are named (``with ...``); ``not
+    recorded`` where no record covers a side. ``full`` (the command line's
+    form) says "(held)" too and names each side's partners.
+    """
+
+    def partners(period: Any) -> str:
+        return (" with " + ", ".join(_faction_name(store, f) for f in period.others)) if period.others else ""
+
+    if before is not None and after is not None and before.faction == after.faction:
+        name = _faction_name(store, after.faction)
+        return f"{name}{joiner}{before.status}{partners(before)} {arrow} {after.status}{partners(after)}"
+
+    def side(period: Any) -> str:  # on one line of the explorer, partners only where nothing else changed
+        if period is None:
+            return NOT_RECORDED_LABEL
+        name = _faction_name(store, period.faction) + (partners(period) if full else "")
+        return name if period.status == "held" and not full else f"{name} ({period.status})"
+
+    return f"{side(before)} {arrow} {side(after)}"
 
 
 def _faction_name(store: Store, faction_id: str) -> str:
     faction = store.factions.get(faction_id)
     return faction.name if faction else faction_id
-
-
-def _holder(store: Store, period: Any) -> str:
-    if period is None:
-        return NOT_RECORDED_LABEL
-    name = _faction_name(store, period.faction)
-    return name if period.status == "held" else f"{name} ({period.status})"
 
 
 def since_until(store: Store, control: Control, period: Any) -> str:
@@ -240,32 +253,3 @@ def claim_text(store: Store, claim_id: str) -> str:
     text = f"from an area claim on {area} ({code})"
     return text + (", which leaves out " + ", ".join(excepted) if excepted else "")
 
-
-ARROW = "→"
-
-
-def holder_text(store: Store, period: Any) -> str:
-    """'Syrian Arab Army', 'Islamic State (contested)' or 'not recorded'."""
-    if period is None:
-        return NOT_RECORDED_LABEL
-    faction = store.factions.get(period.faction)
-    name = faction.name if faction else period.faction
-    return name if period.status == "held" else f"{name} ({period.status})"
-
-
-def transition_text(store: Store, before: Any, after: Any) -> str:
-    """'Jaysh al-Islam → Syrian Arab Army', or for the same faction 'Islamic State: held → contested'."""
-    if before is not None and after is not None and before.faction == after.faction:
-        faction = store.factions.get(after.faction)
-        name = faction.name if faction else after.faction
-        if before.status == after.status:  # the same holder and status: who held it with them changed
-            return f"{name} ({after.status}): {_partners(store, before)} {ARROW} {_partners(store, after)}"
-        return f"{name}: {before.status} {ARROW} {after.status}"
-    return f"{holder_text(store, before)} {ARROW} {holder_text(store, after)}"
-
-
-def _partners(store: Store, period: Any) -> str:
-    if not period.others:
-        return "alone"
-    names = [store.factions[f].name if f in store.factions else f for f in period.others]
-    return "with " + ", ".join(names)

@@ -32,7 +32,7 @@ from store.model import (
 from store.text import safe_message
 
 from .encoding import safe_stream
-from .format import bloc_glyph, claim_text, control_style, location_text, palette, since_until, status_text
+from .format import bloc_glyph, claim_text, transition_text, control_style, location_text, palette, since_until, status_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -531,26 +531,9 @@ def _day_text(day: date, precision: str) -> str:
 
 
 def transition(store: Store, before: Period | None, after: Period | None) -> str:
-    """Who held a place before and after a change, in words.
-
-    ``Jaysh al-Islam (truce) -> Syrian Arab Army (held)``; a change of status
-    by the same faction names it once: ``Islamic State: held -> contested``;
-    ``not recorded`` where no record covers one side."""
-
-    def side(period: Period | None) -> str:
-        if period is None:
-            return NOT_RECORDED_LABEL
-        with_others = (" with " + ", ".join(_faction_name(store, f) for f in period.others)) if period.others else ""
-        return f"{_faction_name(store, period.faction)}{with_others} ({period.status})"
-
-    if before is not None and after is not None and before.faction == after.faction:
-        def state(period: Period) -> str:
-            if not period.others:
-                return period.status
-            return period.status + " with " + ", ".join(_faction_name(store, f) for f in period.others)
-
-        return f"{_faction_name(store, after.faction)}: {state(before)} -> {state(after)}"
-    return f"{side(before)} -> {side(after)}"
+    """``Jaysh al-Islam (truce) -> Syrian Arab Army (held)``; the same faction
+    once: ``Islamic State: held -> contested`` (see format.transition_text)."""
+    return transition_text(store, before, after, arrow="->", full=True)
 
 
 def _faction_name(store: Store, faction_id: str) -> str:

@@ -89,24 +89,25 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         table.add_column(style="dim", no_wrap=True)
         table.add_row(Text("frontlines", style="bold"), Text("keys (remap any id in keymap.toml)"), Text("id"))
-        listed: set[tuple[str, str]] = set()  # (id, keys) rows already shown
+        listed: set[tuple[str, str, str]] = set()  # (id, keys, what it does) rows already shown
         for index, (title, bindings) in enumerate(self.sections):
             table.add_row("", "", "")
             table.add_row("", Text(title, style="bold underline"), "")
             again: list[str] = []
             for binding in bindings:
                 keys = self.overrides.get(binding.id or "", binding.key)
-                if binding.id and binding.id.startswith("list.") and (binding.id, keys) in listed:
-                    again.append(binding.id)  # the lists' moving keys, scrolling here: said in one line below
+                row = (binding.id or "", keys, binding.tooltip or binding.description)
+                if binding.id and binding.id.startswith("list.") and row in listed:
+                    again.append(binding.id)  # the lists' moving keys, doing the same here: said in one line below
                     continue
-                listed.add((binding.id or "", keys))
+                listed.add(row)
                 table.add_row(
                     Text(key_label(keys, self.app)),
                     Text(binding.tooltip or binding.description or binding.action),
                     Text(binding.id or ""),
                 )
             if again:
-                table.add_row(Text(""), Text("Scrolls with the lists' keys above: " + ", ".join(again), style="dim"), Text(""))
+                table.add_row(Text(""), Text("The lists' keys above work here too: " + ", ".join(again), style="dim"), Text(""))
             if index == 0:
                 for key, what in FIXED_KEYS:
                     table.add_row(Text(key_display(key, self.app)), Text(what), Text("(fixed)"))
