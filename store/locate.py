@@ -25,6 +25,7 @@ BUNDLED_PACKAGE = "frontlines_fixtures"  # the repository's fixtures/ folder, as
 # changes in a release, add the hash of the one it replaces here.
 EARLIER_RELEASES: dict[int, str] = {  # size in bytes -> SHA-256
     87900: "58b5270f548e6e88f0f3ac8e2a95f136a2894501b11edb252c983f2e9af9a07d",  # 77 places (issues 1-7)
+    308613: "610f4d3037cc55a9ada2b8e76711578c75a5c735639c4043d9b76cbe07a24147",  # 348 places, gazetteer spellings (issues 8-9)
 }
 
 

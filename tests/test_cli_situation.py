@@ -187,7 +187,7 @@ def test_situation_place_resolves_like_status(bundled_env: dict[str, str]) -> No
 
 
 def test_changes_of_dumair_in_april_2018(bundled_env: dict[str, str]) -> None:
-    out = ok(bundled_env, "changes", "Dumair", "--since", "2018-04", "--until", "2018-04")
+    out = ok(bundled_env, "changes", "C2346", "--since", "2018-04", "--until", "2018-04")
     lines = out.splitlines()
     assert lines[0] == "Dumair (C2346): 1 change of control from 2018-04-01 to 2018-04-30"
     assert lines[1].startswith("2018-04-20  Dumair (C2346): Jaysh al-Islam with ")
@@ -215,7 +215,7 @@ def test_changes_json_is_the_store_answer(bundled_env: dict[str, str], store: St
 
 
 def test_a_status_change_by_the_same_faction_names_it_once(bundled_env: dict[str, str]) -> None:
-    out = ok(bundled_env, "changes", "Hajar al-Aswad", "--since", "2018-04-19", "--until", "2018-04-19")
+    out = ok(bundled_env, "changes", "C2502", "--since", "2018-04-19", "--until", "2018-04-19")
     line = out.splitlines()[1]
     assert line.startswith("2018-04-19  Hajar al-Aswad (C2502): Islamic State: held -> contested with Syrian Arab Army")
     assert "Islamic State -> Islamic State" not in out
@@ -392,18 +392,27 @@ def test_the_bundled_data_and_written_fixtures_still_open(env: dict[str, str], t
 
 # --- which place was used -------------------------------------------------------------------
 
-DUMA_NOTE = (
-    "frontlines: 'Duma' is taken as Douma (C2338, community), the most specific of the places it names; "
-    "for the sub-district Duma (SY030200) or the district Duma (SY0302), give the id"
-)
+def duma_note(typed: str) -> str:
+    return (
+        f"frontlines: '{typed}' is taken as Douma (C2338, community), the most specific of the places it names; "
+        "for the sub-district Douma (SY030200) or the district Douma (SY0302), give the id"
+    )
 
 
-@pytest.mark.parametrize("args", [("events", "--place", "Duma"), ("status", "Duma"), ("tree", "Duma"),
-                                  ("history", "Duma"), ("situation", "Duma"), ("changes", "Duma", "--since", "2018")])
-def test_a_name_of_another_place_says_which_was_used(bundled_env: dict[str, str], args: tuple[str, ...]) -> None:
+AREA_COMMANDS = [("events", "--place"), ("tree",), ("situation",), ("changes", "--since", "2018")]
+
+
+@pytest.mark.parametrize("typed", ["Duma", "Douma"])
+@pytest.mark.parametrize("command", AREA_COMMANDS, ids=lambda c: c[0])
+def test_a_command_over_an_area_says_which_place_was_used(
+    bundled_env: dict[str, str], command: tuple[str, ...], typed: str
+) -> None:
+    """The town, the sub-district and the district are all Douma: the town is
+    chosen, and a command whose answer covers everything under the place says so."""
+    args = [command[0], *command[1:2], typed, *command[2:]] if command[0] == "events" else [command[0], typed, *command[1:]]
     proc = run(bundled_env, *args)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == DUMA_NOTE + "\n"
+    assert proc.stderr == duma_note(typed) + "\n"
     assert proc.stdout
 
 
@@ -411,11 +420,12 @@ def test_the_note_names_what_was_chosen_and_ids_need_none(bundled_env: dict[str,
     town = {e["id"] for e in json_of_quiet(bundled_env, "events", "--place", "Duma")}
     district = {e["id"] for e in json_of(bundled_env, "events", "--place", "SY0302")}
     assert town == {e["id"] for e in json_of(bundled_env, "events", "--place", "C2338")} and town < district
-    for spelling in ("Douma", "Dumair", "Harasta", "C2338", "SY0302"):
-        assert run(bundled_env, "status", spelling).stderr == "", spelling  # called what was typed
-    proc = run(bundled_env, "status", "Dhameer")  # the sub-district's own name; the town is chosen
-    assert "'Dhameer' is taken as Dumair (C2346, community)" in one_error_line(proc)
-    assert "the sub-district Dhameer (SY030203)" in one_error_line(proc)
+    for spelling in ("Douma", "Duma", "Dumair", "Harasta", "Dhameer", "C2338"):
+        # one place's status: the town is what people mean, and nothing is said
+        assert run(bundled_env, "status", spelling).stderr == "", spelling
+        assert run(bundled_env, "history", spelling).stderr == "", spelling
+    assert run(bundled_env, "events", "--place", "SY0302").stderr == ""
+    assert "Dumair  الضمير  C2346" in run(bundled_env, "status", "Dhameer").stdout  # the gazetteer's spelling
 
 
 def json_of_quiet(env: dict[str, str], *args: str) -> Any:

@@ -34,8 +34,8 @@ def test_start_screen(snap_compare, app_factory, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_drilled_to_dumair(snap_compare, app_factory, size) -> None:
-    # Keys only: into the province, Rural Damascus, Duma district, Dhameer.
-    keys = ["l", "j", "enter", "j", "j", "j", "j", "j", "l", "l"]
+    # Keys only: into the province, Rural Damascus, Douma district, Dumair sub-district.
+    keys = ["l", "j", "enter", "j", "j", "j", "j", "l", "j", "l"]
     assert snap_compare(app_factory(at=D("2018-04-19")), terminal_size=size, press=keys)
 
 

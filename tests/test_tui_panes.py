@@ -480,7 +480,7 @@ async def test_the_events_and_factions_panes_have_titles(app_factory) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await open_events(pilot, DUMA_DISTRICT)
         top = screen_lines(app)[app.query_one(EventsPane).region.y]
-        assert "─ Events · Duma ─" in top, top
+        assert "─ Events · Douma ─" in top, top
         await pilot.press("f")
         await pilot.pause()
         top = screen_lines(app)[app.query_one(FactionsPane).region.y]

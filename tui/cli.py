@@ -573,10 +573,13 @@ def explorer_problem() -> str | None:
     return None
 
 
-def resolve_place(store: Store, query: str) -> Any:
+def resolve_place(store: Store, query: str, *, area: bool = False) -> Any:
+    """The one place ``query`` means. ``area``: the command covers everything
+    under the place (events, tree, situation, changes), where the town and
+    the district named alike give different answers: always say which one."""
     resolution = store.resolve(query)
     if resolution.chosen is not None:
-        note = _chosen_note(store, query, resolution.chosen)
+        note = _chosen_note(store, query, resolution.chosen, area=area)
         if note:
             say(note)
         return resolution.chosen
@@ -592,11 +595,12 @@ def resolve_place(store: Store, query: str) -> Any:
     raise CliError(f"no place matches '{shown(query)}'{hint}", EXIT_FAIL)
 
 
-def _chosen_note(store: Store, query: str, chosen: Any) -> str | None:
+def _chosen_note(store: Store, query: str, chosen: Any, *, area: bool = False) -> str | None:
     """A line saying which place was used, when ``query`` is the very name of
     another place than the one chosen: ``Duma`` names a district and a
     sub-district, and is a spelling of the town Douma, which is chosen (the
-    most specific). None when the chosen place is called what was typed."""
+    most specific). None when the chosen place is called what was typed,
+    unless ``area``: then any larger place it also names is listed. None for an id."""
     from store import matching
 
     key = matching.fold(query)
@@ -604,11 +608,11 @@ def _chosen_note(store: Store, query: str, chosen: Any) -> str | None:
     def called(region: Any) -> bool:
         return key in (matching.fold(region.name), matching.fold(region.name_ar or ""))
 
-    if not key or called(chosen) or store._codes.get(query.strip().upper()) == chosen.id:
+    if not key or store._codes.get(query.strip().upper()) == chosen.id or (called(chosen) and not area):
         return None
     matches = store.search(query, limit=10_000)
     best = matches[0].tier if matches else None
-    named = [m.region for m in matches if m.tier == best and m.region.id != chosen.id and called(m.region)]
+    named = [m.region for m in matches if m.tier == best and m.region.id != chosen.id and (area or called(m.region))]
     if not named:
         return None
     others = " or ".join(f"the {r.level} {r.name} ({r.id})" for r in named)
@@ -621,7 +625,7 @@ def _chosen_note(store: Store, query: str, chosen: Any) -> str | None:
 def _root(store: Store, place: str | None) -> Any:
     """PLACE, or the top of the hierarchy when it has one top."""
     if place:
-        return resolve_place(store, place)
+        return resolve_place(store, place, area=True)
     roots = store.roots()
     if len(roots) == 1:
         return roots[0]
@@ -655,7 +659,7 @@ def cmd_status(store: Store, args: argparse.Namespace, day: date, out: Any) -> i
 
 def cmd_tree(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     if args.place:
-        roots = [resolve_place(store, args.place)]
+        roots = [resolve_place(store, args.place, area=True)]
     else:
         roots = store.roots()
     if args.json:
@@ -687,7 +691,7 @@ def cmd_events(store: Store, args: argparse.Namespace, day: date, out: Any) -> i
     if at is not None and args.until is not None:
         raise CliError("--at and --until both give the last day of events: use one of them", EXIT_USAGE)
     until = args.until or at
-    place = resolve_place(store, args.place) if args.place else None
+    place = resolve_place(store, args.place, area=True) if args.place else None
     faction_id = _faction_id(store, args.faction)
     for event_type in args.types or ():
         if event_type not in EVENT_TYPES:

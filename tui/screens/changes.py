@@ -43,9 +43,9 @@ def default_window(app: FrontlinesApp) -> tuple[date, date, str]:
     first = app.store.span[0]
     if previous is not None and previous != until:
         lo, hi = sorted((previous, until))
-        return lo + timedelta(days=1), hi, "since the previous step"
+        return lo + timedelta(days=1), hi, "since the last step"
     since = max(add_months(until, -1) + timedelta(days=1), first)
-    return since, until, "the month to the as-of date (no step yet)"
+    return since, until, "the month before (no step yet)"
 
 
 def source_lines(source: Source, number: int) -> list[Text]:
@@ -144,9 +144,9 @@ class ChangesScreen(Screen[tuple[str, date] | None]):
             options.highlighted = 0
         places = len({c.region.id for c in self.found})
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(f"Changes in {self.store.regions[self.region_id].name} from {since} to {until}", style="bold")
+        head.append(f"{self.store.regions[self.region_id].name}, {since} to {until}", style="bold")
         count = len(self.found)
-        head.append(f" · {count} change{'s' if count != 1 else ''} in {places} place{'s' if places != 1 else ''} · {why}")
+        head.append(f" · {count} change{'s' if count != 1 else ''}, {places} place{'s' if places != 1 else ''} · {why}")
         self.query_one("#changes-head", Static).update(head)
         keys = {b.id: app.key_for(b) for b in (*self.BINDINGS, *app.app_bindings()) if isinstance(b, Binding)}
         self.query_one("#changes-hint", Static).update(
