@@ -145,7 +145,10 @@ def test_the_explorer_module_loads_no_widget_until_asked() -> None:
     loaded = _loaded("import tui.app")
     assert not {m for m in loaded if m.startswith(WIDGETS_AND_QUERIES)}
     after = _loaded("import tui.app\nsections = [name for name, _ in tui.app.FrontlinesApp.binding_sections()]\n"
-                    "assert 'Places' in sections, sections")
+                    "assert 'Places' in sections, sections\n"
+                    "assert len(sections) == len(set(sections)), sections\n"
+                    "for view in ('Situation view', 'Changes view', 'Messages', 'Pickers (copy, open, filter)'):\n"
+                    "    assert view in sections, (view, sections)  # listed before one is ever opened")
     assert "tui.widgets.miller" in after and "tui.screens.help" in after
 
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -80,6 +80,10 @@ def load_ui() -> None:
     from .widgets.factions import FactionsPane
     from .widgets.miller import MillerColumns
     from .widgets.topbar import TopBar
+
+    # Screens opened on a key, imported here too so that the help and the
+    # keymap check know their bindings before one is first opened.
+    from .screens import changes, choose, messages, situation  # noqa: F401
 
     _ui_loaded = True
 
@@ -476,16 +480,23 @@ class FrontlinesApp(App[None]):
 
     # --- the situation and changes views ----------------------------------------------------------
 
+    async def _view_region(self, view: type[Screen[Any]]) -> str | None:
+        """The place a view opens on, after closing any view; None to toggle ``view`` off."""
+        if isinstance(self.screen, view):
+            self.screen.dismiss(None)
+            return None
+        await self._to_main()
+        roots = self.store.roots()
+        region = self.focus_region or (roots[0].id if roots else None)
+        if region is None:
+            self.notify("No places to show.", markup=False)
+        return region
+
     async def action_situation(self) -> None:
         from .screens.situation import SituationScreen
 
-        if isinstance(self.screen, SituationScreen):
-            self.screen.dismiss(None)
-            return
-        await self._to_main()
-        region = self.focus_region or (self.store.roots()[0].id if self.store.roots() else None)
+        region = await self._view_region(SituationScreen)
         if region is None:
-            self.notify("No places to show.", markup=False)
             return
 
         def chosen(place: str | None) -> None:
@@ -497,13 +508,8 @@ class FrontlinesApp(App[None]):
     async def action_changes(self) -> None:
         from .screens.changes import ChangesScreen
 
-        if isinstance(self.screen, ChangesScreen):
-            self.screen.dismiss(None)
-            return
-        await self._to_main()
-        region = self.focus_region or (self.store.roots()[0].id if self.store.roots() else None)
+        region = await self._view_region(ChangesScreen)
         if region is None:
-            self.notify("No places to show.", markup=False)
             return
 
         def chosen(picked: tuple[str, date] | None) -> None:

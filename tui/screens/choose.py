@@ -28,7 +28,7 @@ T = TypeVar("T")
 class ChoiceScreen(ModalScreen[T | None], Generic[T]):
     """Returns the chosen value, or None."""
 
-    HELP_SECTION = ("Pickers (copy, open, filter)", 75)
+    HELP_SECTION = ("Pickers (copy, open, filter)", 77)
 
     BINDINGS = [Binding("escape,q", "cancel", "Close", id="choose.cancel")]
 

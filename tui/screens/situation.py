@@ -76,7 +76,7 @@ def since_label(place: Placed, span_start: date) -> str:
 class SituationScreen(Screen[str | None]):
     """Returns the chosen place's id, or None."""
 
-    HELP_SECTION = ("Situation view", 60)
+    HELP_SECTION = ("Situation view", 62)
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="situation.close"),
