@@ -535,3 +535,30 @@ def test_the_command_remembers_the_place_for_the_next_run(tmp_path: Path) -> Non
     session([b"q"])  # opened there again, and left there
     saved = json.loads((tmp_path / "state" / "frontlines" / "state.json").read_text(encoding="utf-8"))
     assert list(saved["databases"].values())[0]["place"] == "SY03"
+
+
+async def test_an_events_address_is_cut_never_folded(app_factory) -> None:
+    """In the highlighted event's detail too, at 80x24: each address on one line, linked whole."""
+    from tui.widgets.events import EventsPane
+
+    app = app_factory(at=D("2018-04-20"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.jump_to("SY03")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        pane = app.main_screen.query_one(EventsPane)
+        detail = pane.event_detail
+        detail._wrap()
+        width = detail.scrollable_content_region.width
+        linked = [
+            (line.plain[span.start : span.end], span.style.link)
+            for line in detail._lines
+            for span in line.spans
+            if isinstance(span.style, Style) and span.style.link
+        ]
+        assert linked, "no address is a hyperlink"
+        for shown_text, target in linked:
+            assert target.startswith(shown_text.rstrip("…"))
+        assert any(len(target) > width for _, target in linked)  # one too long for the box: cut, not folded
+        assert all(line.cell_len <= width for line in detail._lines)

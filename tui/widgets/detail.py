@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from rich.console import Console
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -18,7 +16,7 @@ from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 from ..format import bloc_glyph, citations, claim_parts, control_glyph, since_until, status_text
 from ..theme import bloc_colours
 from .miller import MillerColumns
-from .rowlist import LineView
+from .rowlist import LineView, line_strip, wrap_line
 from .timeline import ControlChart, TimelineStrip
 
 LABEL = "bold"
@@ -211,17 +209,7 @@ class DetailPane(LineView, can_focus=True):
             elif name in self._sections:
                 section = []
                 for line in self._sections[name].split("\n"):
-                    # Most lines fit: only the others go through Rich's wrapping.
-                    if line.cell_len <= width:
-                        section.append(line)
-                    elif _is_address(line):
-                        # An address is never broken across lines: cut with an
-                        # ellipsis, its hyperlink (OSC 8) still the whole address.
-                        cut = line.copy()
-                        cut.truncate(width, overflow="ellipsis")
-                        section.append(cut)
-                    else:
-                        section.extend(line.wrap(console, width))
+                    section.extend(wrap_line(line, width, console))
             else:
                 continue
             if gap and lines:
@@ -243,7 +231,7 @@ class DetailPane(LineView, can_focus=True):
             if self._base is None:
                 self._base = self.rich_style
             line = self._lines[index] if 0 <= index < len(self._lines) else None
-            strip = Strip.blank(width, self._base) if line is None else _line_strip(line, width, self._base, self.app.console)
+            strip = Strip.blank(width, self._base) if line is None else line_strip(line, width, self._base, self.app.console)
             self._strips[index] = strip
         return strip
 
@@ -403,16 +391,6 @@ class DetailPane(LineView, can_focus=True):
     def _faction_name(self, faction_id: str) -> str:
         faction = self.store.factions.get(faction_id)
         return faction.name if faction else faction_id
-
-
-def _line_strip(text: Text, width: int, base: Style, console: Console) -> Strip:
-    """One wrapped line on the pane's style, padded to ``width``."""
-    segments = [Segment(seg.text, base + seg.style if seg.style else base) for seg in text.render(console, end="")]
-    return Strip(segments).crop_extend(0, width, base)
-
-
-def _is_address(line: Text) -> bool:
-    return any(isinstance(span.style, Style) and span.style.link for span in line.spans)
 
 
 def _places(count: int) -> str:

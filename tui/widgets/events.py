@@ -6,7 +6,6 @@ import bisect
 from collections import Counter
 from datetime import date
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,7 +22,7 @@ from store.model import EVENT_TYPES, NOT_RECORDED
 from ..format import bloc_glyph, citations
 from .following import FollowsState
 from .picker import ALL, Picker
-from .rowlist import LineView, RowList
+from .rowlist import LineView, RowList, line_strip, wrap_line
 
 
 class EventList(RowList):
@@ -170,7 +169,7 @@ class EventDetail(LineView, can_focus=True):
         console = self.app.console
         lines: list[Text] = []
         for line in self._text.split("\n"):
-            lines.extend([line] if line.cell_len <= width else line.wrap(console, width))
+            lines.extend(wrap_line(line, width, console))
         self._lines = lines
         self._strips = {}
         self._wrapped_for = width
@@ -186,11 +185,7 @@ class EventDetail(LineView, can_focus=True):
         if strip is None:
             base = self._base
             if 0 <= index < len(self._lines):
-                segments = [
-                    Segment(seg.text, base + seg.style if seg.style else base)
-                    for seg in self._lines[index].render(self.app.console, end="")
-                ]
-                strip = Strip(segments).crop_extend(0, width, base)
+                strip = line_strip(self._lines[index], width, base, self.app.console)
             else:
                 strip = Strip.blank(width, base)
             self._strips[index] = strip

@@ -296,3 +296,22 @@ def _strip(text: Text, width: int, style: Style, console: Console) -> Strip:
         for seg in text.render(console, end="")
     ]
     return Strip(segments, width).crop_extend(0, width, style)
+
+
+def wrap_line(line: Text, width: int, console: Console) -> list[Text]:
+    """``line`` wrapped to ``width`` for a Line API view. A line holding a web
+    address (a hyperlink) is cut with an ellipsis instead: an address is
+    never broken across lines, and its OSC 8 link still holds all of it."""
+    if line.cell_len <= width:
+        return [line]  # most lines fit: only the others go through Rich's wrapping
+    if any(isinstance(span.style, Style) and span.style.link for span in line.spans):
+        cut = line.copy()
+        cut.truncate(width, overflow="ellipsis")
+        return [cut]
+    return list(line.wrap(console, width))
+
+
+def line_strip(text: Text, width: int, base: Style, console: Console) -> Strip:
+    """One wrapped line on a view's style, padded to ``width``."""
+    segments = [Segment(seg.text, base + seg.style if seg.style else base) for seg in text.render(console, end="")]
+    return Strip(segments).crop_extend(0, width, base)
