@@ -105,3 +105,22 @@ def month_starts(first: date, last: date) -> list[date]:
         out.append(current)
         current = add_months(current, 1)
     return out
+
+
+def day_in_data(typed: PartialDate, span: tuple[date, date]) -> date:
+    """The day ``typed`` means in the data: its last day, or the data's last
+    day for a month or year the data ends in. A date wholly outside the data
+    raises :class:`DateError` naming the span (the explorer never shows a
+    day it has no data for as if it had: 2020 is not "government-held").
+
+    The date prompt, the explorer's ``--at`` and the commands that tell
+    who held what on a day all refuse through this.
+    """
+    first, last = span
+    covers = f"the data covers {first.isoformat()} to {last.isoformat()}"
+    what = typed.text if typed.precision == "day" else f"{typed.text} ({typed.first.isoformat()} to {typed.last.isoformat()})"
+    if typed.last < first:
+        raise DateError(f"{what} is before the data: {covers}")
+    if typed.first > last:
+        raise DateError(f"{what} is after the data: {covers}")
+    return min(typed.last, last)

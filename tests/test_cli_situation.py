@@ -507,3 +507,19 @@ def test_blocs_in_the_help_are_the_models(env: dict[str, str]) -> None:
     for bloc in BLOCS:
         assert bloc in out
     assert NOT_RECORDED in out
+
+
+@pytest.mark.parametrize("command", [("status", "Dumair"), ("tree",), ("situation",), ("factions",)])
+@pytest.mark.parametrize("at, side", [("2020", "after"), ("2015-06", "before")])
+def test_a_day_outside_the_data_is_refused_as_in_the_explorer(
+    bundled_env: dict[str, str], command: tuple[str, ...], at: str, side: str
+) -> None:
+    """Who held what in 2020 is not in the data: not 'government-held', but exit 2 naming the span."""
+    proc = run(bundled_env, *command, "--at", at)
+    assert proc.returncode == 2 and proc.stdout == ""
+    line = one_error_line(proc)
+    assert f"is {side} the data: the data covers 2016-01-01 to 2018-12-31" in line and line.startswith("frontlines: --at ")
+
+
+def test_a_year_the_data_ends_in_means_its_last_day(bundled_env: dict[str, str]) -> None:
+    assert "As of 2018-12-31" in ok(bundled_env, "status", "Dumair", "--at", "2018")

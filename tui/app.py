@@ -302,7 +302,7 @@ class FrontlinesApp(App[None]):
             # The explorer's --at, refused like the date prompt refuses a date outside the data.
             from store.dates import DateError, PartialDate
 
-            from .screens.date_prompt import day_in_data
+            from store.dates import day_in_data
 
             try:
                 day_in_data(PartialDate(self._at, self._at, "day"), store.span)

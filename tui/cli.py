@@ -473,6 +473,14 @@ def run(args: argparse.Namespace) -> int:
         say(f"warning: {warning}")
 
     day = at.last if at else store.span[1]
+    if at is not None and args.command in _CONTROL_ON_A_DAY:
+        # Who held what on a day the data does not reach is not known: refused, as the explorer does.
+        from store.dates import DateError, day_in_data
+
+        try:
+            day = day_in_data(at, store.span)
+        except DateError as exc:
+            raise CliError(f"--at {exc}", EXIT_USAGE) from None
 
     from . import report
 
@@ -497,6 +505,11 @@ def run(args: argparse.Namespace) -> int:
         return handler(store, args, day, out)
     finally:
         out.flush()
+
+
+# Commands whose answer is who held what on the --at day (events and history
+# take it as a bound or a mark, and may reach past the data).
+_CONTROL_ON_A_DAY = ("status", "tree", "situation", "factions")
 
 
 def cmd_where(path: Any, origin: str | None) -> int:

@@ -13,28 +13,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from store.dates import DateError, PartialDate, parse_partial
+from store.dates import DateError, day_in_data, parse_partial
 
 # What a date looks like while it is still being typed: 2, 201, 2018-, 2018-0 ...
 _PARTIAL = re.compile(r"^\d{1,3}$|^\d{4}-$|^\d{4}-0$|^\d{4}-\d{1,2}-$|^\d{4}-\d{1,2}-0$")
-
-
-def day_in_data(typed: PartialDate, span: tuple[date, date]) -> date:
-    """The day ``typed`` means in the data: its last day, or the data's last
-    day for a month or year the data ends in. A date wholly outside the data
-    raises :class:`DateError` naming the span (the explorer never shows a
-    day it has no data for as if it had: 2020 is not "government-held").
-
-    The date prompt and the explorer's ``--at`` both refuse through this.
-    """
-    first, last = span
-    covers = f"the data covers {first.isoformat()} to {last.isoformat()}"
-    what = typed.text if typed.precision == "day" else f"{typed.text} ({typed.first.isoformat()} to {typed.last.isoformat()})"
-    if typed.last < first:
-        raise DateError(f"{what} is before the data: {covers}")
-    if typed.first > last:
-        raise DateError(f"{what} is after the data: {covers}")
-    return min(typed.last, last)
 
 
 class DatePrompt(ModalScreen[date | None]):
