@@ -46,19 +46,33 @@ FIXED_KEYS = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+# The scrolling keys of a text overlay share the lists' ids: remapping
+# list.down moves in every list and in the help and the messages alike.
+SCROLL_BINDINGS = [
+    Binding("down,j", "scroll('down')", "Scroll down", show=False, id="list.down"),
+    Binding("up,k", "scroll('up')", "Scroll up", show=False, id="list.up"),
+    Binding("g,home", "scroll('home')", "Top", show=False, id="list.top"),
+    Binding("G,end", "scroll('end')", "Bottom", show=False, id="list.bottom"),
+    Binding("pageup", "scroll('page_up')", "Page up", show=False, id="list.page_up"),
+    Binding("pagedown", "scroll('page_down')", "Page down", show=False, id="list.page_down"),
+]
+
+
+class ScrollingOverlay(ModalScreen[None]):
+    """A modal of text in a VerticalScroll, moved with the lists' keys (help, messages)."""
+
+    def action_scroll(self, how: str) -> None:
+        scroller = self.query_one(VerticalScroll)
+        getattr(scroller, f"scroll_{how}")(animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ScrollingOverlay):
     HELP_SECTION = ("Help", 90)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
-    # The scrolling keys share the lists' ids: remapping list.down moves in every list and here.
-    BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
-        Binding("down,j", "scroll('down')", "Scroll down", show=False, id="list.down"),
-        Binding("up,k", "scroll('up')", "Scroll up", show=False, id="list.up"),
-        Binding("g,home", "scroll('home')", "Top", show=False, id="list.top"),
-        Binding("G,end", "scroll('end')", "Bottom", show=False, id="list.bottom"),
-        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="list.page_up"),
-        Binding("pagedown", "scroll('page_down')", "Page down", show=False, id="list.page_down"),
-    ]
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close"), *SCROLL_BINDINGS]
 
     DEFAULT_CSS = """
     HelpScreen {
@@ -112,10 +126,3 @@ class HelpScreen(ModalScreen[None]):
                 for key, what in FIXED_KEYS:
                     table.add_row(Text(key_display(key, self.app)), Text(what), Text("(fixed)"))
         return table
-
-    def action_scroll(self, how: str) -> None:
-        scroller = self.query_one(VerticalScroll)
-        getattr(scroller, f"scroll_{how}")(animate=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -8,25 +8,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from .help import SCROLL_BINDINGS, ScrollingOverlay
 
-class MessagesScreen(ModalScreen[None]):
+
+class MessagesScreen(ScrollingOverlay):
     """The status line's recent messages, newest last, each wrapped in full."""
 
     HELP_SECTION = ("Messages", 85)  # where its keys are listed in the help (see FrontlinesApp.binding_sections)
 
-    # The scrolling keys share the lists' ids (as in the help).
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="messages.close"),
-        Binding("down,j", "scroll('down')", "Scroll down", show=False, id="list.down"),
-        Binding("up,k", "scroll('up')", "Scroll up", show=False, id="list.up"),
-        Binding("g,home", "scroll('home')", "Top", show=False, id="list.top"),
-        Binding("G,end", "scroll('end')", "Bottom", show=False, id="list.bottom"),
-        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="list.page_up"),
-        Binding("pagedown", "scroll('page_down')", "Page down", show=False, id="list.page_down"),
-    ]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="messages.close"), *SCROLL_BINDINGS]
 
     DEFAULT_CSS = """
     MessagesScreen {
@@ -70,8 +62,3 @@ class MessagesScreen(ModalScreen[None]):
         scroller.focus()
         self.call_after_refresh(scroller.scroll_end, animate=False, immediate=True)
 
-    def action_scroll(self, how: str) -> None:
-        getattr(self.query_one(VerticalScroll), f"scroll_{how}")(animate=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
