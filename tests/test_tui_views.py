@@ -562,3 +562,19 @@ async def test_an_events_address_is_cut_never_folded(app_factory) -> None:
             assert target.startswith(shown_text.rstrip("…"))
         assert any(len(target) > width for _, target in linked)  # one too long for the box: cut, not folded
         assert all(line.cell_len <= width for line in detail._lines)
+
+
+@pytest.mark.parametrize("key, screen_name", [("e", "FrontlinesApp"), ("f", "FrontlinesApp"), ("slash", "SearchScreen")])
+async def test_pane_and_search_keys_from_a_view_leave_it(app_factory, key: str, screen_name: str) -> None:
+    app = app_factory(at=D("2018-05-01"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SituationScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        assert not any(isinstance(s, SituationScreen) for s in app.screen_stack)
+        if screen_name == "SearchScreen":
+            assert type(app.screen).__name__ == "SearchScreen"
+        else:
+            assert app.screen is app.main_screen and app.pane == {"e": "events", "f": "factions"}[key]

@@ -630,6 +630,7 @@ class FrontlinesApp(App[None]):
         await self.main_screen.query_one(ContentSwitcher).mount(pane)
 
     async def action_toggle_events(self) -> None:
+        await self._to_main()  # from the situation or changes view too
         if self.pane == "events":
             self._show_pane("detail")
             self.miller.current.focus()
@@ -639,6 +640,7 @@ class FrontlinesApp(App[None]):
             self.main_screen.query_one(EventsPane).focus_list()
 
     async def action_toggle_factions(self) -> None:
+        await self._to_main()
         if self.pane == "factions":
             self._show_pane("detail")
             self.miller.current.focus()
@@ -773,7 +775,9 @@ class FrontlinesApp(App[None]):
 
     # --- search and help ---------------------------------------------------------------------------
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
+        await self._to_main()  # a place found from a view is shown in the columns
+
         def chosen(region_id: str | None) -> None:
             if region_id:
                 self.jump_to(region_id)
