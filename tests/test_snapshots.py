@@ -96,3 +96,10 @@ def test_situation_outside_government_control(snap_compare, app_factory, size) -
 def test_changes_in_april_2018(snap_compare, app_factory, size) -> None:
     # A month step, then what changed in it: the end of Eastern Ghouta and Eastern Qalamoun.
     assert snap_compare(app_factory(at=D("2018-03-31")), terminal_size=size, press=["right_curly_bracket", "w"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_map_of_eastern_qalamoun_before_dumair_fell(snap_compare, app_factory, size) -> None:
+    # The map in place of the details at 80x24, beside them at 120x40: Dumair and its district on 2018-04-19.
+    app = app_factory(at=D("2018-04-19"))
+    assert snap_compare(app, terminal_size=size, run_before=jump_to("C2346"), press=["m"])

@@ -147,7 +147,7 @@ def test_the_explorer_module_loads_no_widget_until_asked() -> None:
     after = _loaded("import tui.app\nsections = [name for name, _ in tui.app.FrontlinesApp.binding_sections()]\n"
                     "assert 'Places' in sections, sections\n"
                     "assert len(sections) == len(set(sections)), sections\n"
-                    "for view in ('Situation view', 'Changes view', 'Messages', 'Pickers (copy, open, filter)'):\n"
+                    "for view in ('Situation view', 'Changes view', 'Messages', 'Pickers (copy, open, filter)', 'Map'):\n"
                     "    assert view in sections, (view, sections)  # listed before one is ever opened")
     assert "tui.widgets.miller" in after and "tui.screens.help" in after
 

@@ -84,11 +84,14 @@ def load_ui() -> None:
     # Screens opened on a key, imported here too so that the help and the
     # keymap check know their bindings before one is first opened.
     from .screens import changes, choose, messages, situation  # noqa: F401
+    from .widgets import mappane  # noqa: F401
 
     _ui_loaded = True
 
 
 NARROW = 100  # below this width the preview column folds away
+MAP_BESIDE = 120  # from this width the map sits beside the details; below, it takes their place
+MAP_ROOMY = 160  # from this width the preview column stays beside the map too
 MAX_TOASTS = 4  # warnings shown at start-up before the rest are summarised
 PLAY_INTERVAL = 1.0
 
@@ -106,6 +109,8 @@ class FrontlinesApp(App[None]):
         Binding("slash", "search", "Search", id="app.search", tooltip="Find a place by any spelling, Arabic or P-code"),
         Binding("e", "toggle_events", "Events", id="app.events", tooltip="Events in and under the highlighted place"),
         Binding("f", "toggle_factions", "Factions", id="app.factions", tooltip="Factions and the places each held"),
+        Binding("m", "toggle_map", "Map", id="app.map",
+                tooltip="Map of the highlighted place's area, coloured by who held each place on the date"),
         Binding(
             "left_square_bracket", "prev_change", "Prev", id="time.prev_change",
             tooltip="Back to the previous change of control in the highlighted place",
@@ -146,6 +151,8 @@ class FrontlinesApp(App[None]):
     """The highlighted place (the place columns' cursor)."""
     pane: reactive[str] = reactive("detail", init=False, repaint=False)
     """Which right-hand pane shows: detail, events or factions."""
+    map_shown: reactive[bool] = reactive(False, init=False, repaint=False)
+    """Whether the map pane shows (m): beside the columns and details when wide, else in the details' place."""
     playing: reactive[bool] = reactive(False, init=False, repaint=False)
     """Whether time is playing (space)."""
     previous_as_of: date | None = None
@@ -397,8 +404,37 @@ class FrontlinesApp(App[None]):
             self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self.miller.set_class(width < NARROW, "-narrow")
-        self.main_screen.query_one("#main").set_class(width < NARROW, "-narrow")
+        # The preview column folds away when narrow, and for the map beside the details.
+        narrow = width < NARROW or (self.map_shown and MAP_BESIDE <= width < MAP_ROOMY)
+        self.miller.set_class(narrow, "-narrow")
+        main = self.main_screen.query_one("#main")
+        main.set_class(narrow, "-narrow")
+        main.set_class(width < MAP_BESIDE, "-map-alone")  # too narrow for the map beside the details
+
+    # --- the map ---------------------------------------------------------------------------------
+
+    async def action_toggle_map(self) -> None:
+        from .widgets.mappane import MapPane
+
+        await self._to_main()
+        main = self.main_screen.query_one("#main")
+        if not self.main_screen.query(MapPane):
+            bind = FrontlinesApp
+            pane = MapPane(self.store, self.as_of, id="map").data_bind(region_id=bind.focus_region, day=bind.as_of)
+            await main.mount(pane)
+        self.map_shown = not self.map_shown
+        main.set_class(self.map_shown, "-map")
+        self._apply_width(self.size.width)
+        if self.map_shown:
+            self.main_screen.query_one(MapPane).focus()
+        else:
+            self.miller.current.focus()
+
+    def on_map_pane_place_chosen(self, message: object) -> None:
+        """A place picked on the map: the columns follow, the map keeps the focus."""
+        region_id = getattr(message, "region_id", None)
+        if region_id in self.store.regions:
+            self.miller.jump_to(region_id)
 
     @property
     def colours(self) -> dict[str, str]:
