@@ -20,6 +20,7 @@ import pytest
 from tui.mapdraw import (
     DEFAULT_KM_PER_COL,
     FILL_CHAR,
+    FILL_CHARS,
     Frame,
     MapArea,
     MapPlace,
@@ -119,13 +120,15 @@ def test_an_area_held_by_two_sides_is_filled_by_the_nearest_place() -> None:
     layer = outlines(view, [MapArea("d", ((everything,),), "district")])
     places = [place("g", "G", centre_of(view, 1, 0)), place("o", "O", centre_of(view, 8, 1), "opposition", "▲")]
     frame = draw(view, layer, places, labels=False)
-    fill = FILL_CHAR
-    assert text(frame) == f"{fill}■{fill * 8}\n{fill * 8}▲{fill}"
+    # Each side shades with a pattern of its own, so the halves show without colour too.
+    assert FILL_CHARS["government"] == FILL_CHAR == "⠡" and FILL_CHARS["opposition"] == "⠌"
+    assert text(frame) == "⠡■⠡⠡⠡⠌⠌⠌⠌⠌\n⠡⠡⠡⠡⠡⠌⠌⠌▲⠌"
     # The straight distance in dots decides: cell (5, 0) is 8 dots from G and about 7.2 from O.
     assert key_letters(frame) == ["gggggooooo", "gggggooooo"]
-    # The next day the opposition's place goes over: the same outlines, all one colour.
+    # The next day the opposition's place goes over: the same outlines, all one side.
     later = draw(view, layer, [places[0], place("o", "O", centre_of(view, 8, 1))], labels=False)
     assert key_letters(later) == ["gggggggggg", "gggggggggg"]
+    assert text(later) == "⠡■⠡⠡⠡⠡⠡⠡⠡⠡\n⠡⠡⠡⠡⠡⠡⠡⠡■⠡"
 
 
 def test_a_fill_stays_inside_its_own_area() -> None:

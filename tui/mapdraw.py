@@ -46,6 +46,17 @@ BRAILLE = 0x2800
 DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 FILL_MASK = 0x01 | 0x20  # a light pattern: one dot top left, one lower right
 FILL_CHAR = chr(BRAILLE + FILL_MASK)
+# Each colour key fills with a pattern of its own, so that without colour
+# (NO_COLOR, a printout) the shading still tells the sides apart.
+FILL_CHARS = {
+    "government": FILL_CHAR,  # ⠡ falling
+    "opposition": chr(BRAILLE + (0x04 | 0x08)),  # ⠌ rising
+    "jihadist": chr(BRAILLE + (0x02 | 0x10)),  # ⠒ level
+    "kurdish": chr(BRAILLE + (0x01 | 0x04)),  # ⠅ upright, left
+    "other": chr(BRAILLE + (0x08 | 0x20)),  # ⠨ upright, right
+    "mixed": chr(BRAILLE + (0x02 | 0x20)),  # ⠢
+    "not-recorded": chr(BRAILLE + 0x04),  # ⠄ a single dot: nothing known
+}
 
 OUTLINE = "outline"
 LABEL = "label"
@@ -134,6 +145,19 @@ def fit(bounds: tuple[float, float, float, float], cols: int, rows: int, margin:
         km = DEFAULT_KM_PER_COL
     km = min(max(km, MIN_KM_PER_COL), MAX_KM_PER_COL)
     return View(centre_lon, centre_lat, km, cols, rows)
+
+
+def rows_for(bounds: tuple[float, float, float, float], cols: int, margin: float = 0.06,
+             least: int = 8, most: int | None = None) -> int:
+    """The rows a map ``cols`` wide needs to show ``bounds`` at the zoom its width
+    allows (for output with no height of its own: the text command)."""
+    most = most if most is not None else max(least, cols // 2)
+    wide = fit(bounds, cols, 10_000, margin)  # the width alone decides the zoom
+    min_lon, min_lat, max_lon, max_lat = bounds
+    height_km = abs(max_lat - min_lat) * KM_PER_DEGREE
+    usable = max(1.0 - 2 * margin, 0.1)
+    rows = math.ceil(height_km / (2 * wide.km_per_col * usable))
+    return max(least, min(most, rows))
 
 
 # --- what is drawn ------------------------------------------------------------
@@ -382,9 +406,10 @@ def draw(view: View, layer: OutlineLayer, places: Sequence[MapPlace], *, highlig
     seeds = tuple(sorted(cell for cell in chosen if area_of[cell] >= 0))
     if seeds:
         seed_key = {seed: chosen[seed].key for seed in seeds}
+        seed_char = {seed: FILL_CHARS.get(key, FILL_CHAR) for seed, key in seed_key.items()}
         for cell, seed in layer.nearest_seeds(seeds):
             keys[cell] = seed_key[seed]
-            chars[cell] = FILL_CHAR
+            chars[cell] = seed_char[seed]
     # Outlines over fills.
     for cell, char in layer.outline_cells:
         keys[cell] = OUTLINE
@@ -558,24 +583,36 @@ def frame_text(frame: Frame) -> str:
 
 
 def map_items(store: Store, region_id: str, day: date) -> tuple[list[MapPlace], list[MapArea]]:
-    """The places (with a location) under ``region_id`` and the areas (with an outline)
-    of the region and everything under it, coloured by control on ``day``."""
+    """What the map of ``region_id`` on ``day`` draws: a marker for each place
+    under it with nothing under it (communities, neighbourhoods) that has a
+    location, coloured by its control on ``day``, and the outline of the
+    region and of every region under it that has one.
+
+    A place's rank puts the shallower levels first, then places with an
+    outline of their own (the larger ones) before points.
+    """
     from tui.format import bloc_glyph, control_key
 
-    ids = [region_id, *sorted(store.descendants(region_id))]
     places: list[MapPlace] = []
     areas: list[MapArea] = []
-    for rid in ids:
-        r = store.region(rid)
-        if r.outline:
-            polygons = _polygons(r.outline)
+    for rid in sorted(store.descendants(region_id)):
+        region = store.region(rid)
+        if region.outline:
+            polygons = _polygons(region.outline)
             if polygons:
-                areas.append(MapArea(r.id, polygons, r.level))
-        if r.lat is None or r.lon is None or (rid == region_id and store.has_children(rid)):
+                areas.append(MapArea(region.id, polygons, region.level))
+        if region.lat is None or region.lon is None or store.has_children(rid):
             continue
         key = control_key(store.control(rid, day))
-        places.append(MapPlace(r.id, r.name, r.lon, r.lat, key, bloc_glyph(key), r.depth * 2 - (1 if r.outline else 0)))
+        rank = region.depth * 2 - (1 if region.outline else 0)
+        places.append(MapPlace(region.id, region.name, region.lon, region.lat, key, bloc_glyph(key), rank))
     return places, areas
+
+
+def unlocated(store: Store, region_id: str) -> int:
+    """How many places :func:`map_items` leaves out for want of a location."""
+    return sum(1 for rid in store.descendants(region_id)
+               if not store.has_children(rid) and (store.region(rid).lat is None or store.region(rid).lon is None))
 
 
 def _polygons(outline: Sequence[object]) -> tuple[Polygon, ...]:
@@ -586,11 +623,18 @@ def _polygons(outline: Sequence[object]) -> tuple[Polygon, ...]:
             continue
         rings = []
         for ring in polygon:
-            if isinstance(ring, (list, tuple)):
-                points = tuple((float(p[0]), float(p[1])) for p in ring
-                               if isinstance(p, (list, tuple)) and len(p) >= 2)
-                if len(points) >= 2:
-                    rings.append(points)
+            if not isinstance(ring, (list, tuple)):
+                continue
+            points = []
+            for point in ring:
+                try:
+                    lon, lat = float(point[0]), float(point[1])  # type: ignore[index]
+                except (TypeError, ValueError, IndexError, KeyError):
+                    continue
+                if math.isfinite(lon) and math.isfinite(lat):
+                    points.append((lon, lat))
+            if len(points) >= 2:
+                rings.append(tuple(points))
         if rings:
             out.append(tuple(rings))
     return tuple(out)
