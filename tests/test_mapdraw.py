@@ -321,3 +321,11 @@ def test_the_renderer_imports_neither_textual_nor_rich() -> None:
                           env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
+
+
+def test_an_empty_view_draws_nothing_and_a_zoom_must_be_positive() -> None:
+    empty = View(0.0, 0.0, KM, 0, 3)
+    frame = draw(empty, outlines(empty, []), [place("a", "A", (0.0, 0.0))])
+    assert frame_text(frame) == "\n\n" and frame.markers == {}
+    with pytest.raises(ValueError):
+        View(0.0, 0.0, KM, 10, 3).zoomed(0)

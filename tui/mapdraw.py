@@ -115,6 +115,8 @@ class View:
 
     def zoomed(self, factor: float) -> View:
         """``factor`` > 1 zooms in (fewer km per column), about the same centre."""
+        if not factor > 0:
+            raise ValueError(f"a zoom factor must be more than 0, not {factor}")
         km = min(max(self.km_per_col / factor, MIN_KM_PER_COL), MAX_KM_PER_COL)
         return replace(self, km_per_col=km)
 
@@ -229,7 +231,7 @@ class OutlineLayer:
 
 def outlines(view: View, areas: Sequence[MapArea]) -> OutlineLayer:
     """Rasterise ``areas`` for ``view``: outline dots and the cells inside each area."""
-    cols, rows = view.cols, view.rows
+    cols, rows = max(view.cols, 0), max(view.rows, 0)
     outline = [0] * (cols * rows)
     inside_sets: list[list[int]] = []
     for area in areas:
@@ -364,6 +366,8 @@ def draw(view: View, layer: OutlineLayer, places: Sequence[MapPlace], *, highlig
          labels: bool = True) -> Frame:
     """The frame of ``places`` over ``layer`` (which must be made for ``view``)."""
     cols, rows = view.cols, view.rows
+    if cols <= 0 or rows <= 0:
+        return Frame([[] for _ in range(max(rows, 0))], {}, frozenset(), [], scale_bar(view.km_per_col))
     size = cols * rows
     # Project inline (the same arithmetic as View.project), one place per cell: the lowest rank.
     dot = view.km_per_dot
