@@ -65,6 +65,17 @@ def _positive(text: str) -> int:
     return value
 
 
+MAP_MIN_WIDTH = 20
+MAP_MAX_WIDTH = 1000
+
+
+def _map_width(text: str) -> int:
+    value = _positive(text)
+    if not MAP_MIN_WIDTH <= value <= MAP_MAX_WIDTH:
+        raise argparse.ArgumentTypeError(f"'{shown(text)}' must be from {MAP_MIN_WIDTH} to {MAP_MAX_WIDTH}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """One line, naming what was wrong; the usage is one --help away."""
@@ -157,6 +168,7 @@ COMMANDS = (
     ("situation", "the places under a place grouped by who held them at a date"),
     ("changes", "every change of control under a place between two dates, with events and sources"),
     ("tree", "the hierarchy under a place with each controller"),
+    ("map", "a text map of the places under a place, marked by who held them at a date"),
     ("events", "events, oldest first (with those of places under --place)"),
     ("factions", "factions by bloc, with glyphs, colours and the places each held"),
     ("history", "every control period of one place"),
@@ -263,6 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="levels below PLACE to show (0: PLACE alone); default: all")
     at_option(p, "the date whose controllers are shown")
     json_option(p)
+
+    p = command("map", "A map of PLACE in braille characters: its outlines and those of the areas "
+                       "under it, a marker for each community and neighbourhood with a location "
+                       "(the glyph of its controller at --at), areas shaded by the places they "
+                       "contain, names where they fit, a legend and a scale bar. A community is "
+                       "shown within the area around it, its name always written.")
+    p.add_argument("place", metavar="PLACE", nargs="?", help=PLACE_HELP + "; default: the top of the hierarchy")
+    at_option(p, "the date whose controllers are drawn")
+    p.add_argument("--width", metavar="N", type=_map_width, default=None,
+                   help=f"columns of the map ({MAP_MIN_WIDTH} or more; default: the terminal's width, "
+                        "else $COLUMNS, else 80); its height follows the shape of the area")
 
     p = command("events", "Events (offensives, agreements, evacuations, takeovers, ...), oldest first. "
                           "An event is kept if any day it may cover is in the window.")
@@ -496,6 +519,7 @@ def run(args: argparse.Namespace) -> int:
         "situation": cmd_situation,
         "changes": cmd_changes,
         "tree": cmd_tree,
+        "map": cmd_map,
         "events": cmd_events,
         "factions": cmd_factions,
         "history": cmd_history,
@@ -509,7 +533,7 @@ def run(args: argparse.Namespace) -> int:
 
 # Commands whose answer is who held what on the --at day (events and history
 # take it as a bound or a mark, and may reach past the data).
-_CONTROL_ON_A_DAY = ("status", "tree", "situation", "factions")
+_CONTROL_ON_A_DAY = ("status", "tree", "situation", "factions", "map")
 
 
 def cmd_where(path: Any, origin: str | None) -> int:
@@ -694,6 +718,30 @@ def _faction_id(store: Store, query: str | None) -> str | None:
         known = ", ".join(shown(i, 40) for i in ids[:30]) + (f" and {len(ids) - 30} more" if len(ids) > 30 else "")
         raise CliError(f"no faction matches '{shown(query)}'; known ids: {known}", EXIT_FAIL)
     return faction.id
+
+
+def cmd_map(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
+    from . import mapdraw
+
+    region = _root(store, args.place)
+    # A place with nothing under it is drawn within the area around it (the nearest
+    # one with an outline, else its parent), highlighted.
+    area = region
+    if not store.has_children(region.id) and region.parent is not None:
+        above = store.ancestors(region.id)[:-1]
+        area = next((r for r in reversed(above) if r.outline), above[-1])
+    highlighted = region.id if area is not region else None
+    places, areas = mapdraw.map_items(store, area.id, day)
+    bounds = mapdraw.bounds_of(places, areas)
+    if bounds is None:
+        raise CliError(f"{region.name} ({region.id}) has no places with a location or outline to map", EXIT_FAIL)
+    cols = args.width or min(out.width, MAP_MAX_WIDTH)
+    rows = mapdraw.rows_for(bounds, cols)
+    view = mapdraw.fit(bounds, cols, rows)
+    frame = mapdraw.draw(view, mapdraw.outlines(view, areas), places, highlighted=highlighted)
+    out.map(area, day, frame, places=len(places), highlighted=region if highlighted else None,
+            unlocated=mapdraw.unlocated(store, area.id))
+    return EXIT_OK
 
 
 def cmd_events(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:

@@ -424,6 +424,35 @@ class Printer:
                 else:
                     self.line("    ", f"{placed.region.name:<{name_width}}  ", (code, DIM))
 
+    # --- map ------------------------------------------------------------------------------
+
+    def map(self, area: Region, day: date, frame: Any, *, places: int, highlighted: Region | None = None,
+            unlocated: int = 0) -> None:
+        """A frame of :mod:`tui.mapdraw` (of ``places`` places) as lines, with its legend and scale bar."""
+        total = places
+        marked = len(frame.markers)
+        heading: list[Any] = []
+        if highlighted is not None:
+            heading += [(highlighted.name, "bold"), (f" ({highlighted.id})", DIM), " in "]
+        heading += [(area.name, "bold"), (f" ({area.id}, {area.level})", DIM), f" on {day.isoformat()}: "]
+        counts = f"{_places(total)} with a location"
+        if marked < total:
+            counts += f", {marked} marked (the others share a cell with another; a wider --width shows more)"
+        if unlocated:
+            counts += f"; {_places(unlocated)} without one not drawn"
+        self.line(*heading, counts)
+        styles = {**COLOURS, "outline": DIM, "label": "", "highlight": "bold reverse"}
+        for runs in frame.rows:
+            self.line(*((text, styles.get(key, "") if key else "") for text, key in runs))
+        legend: list[Any] = []
+        for key, glyph, label in frame.legend:
+            if legend:
+                legend.append("  ")
+            legend += [(glyph, COLOURS.get(key, "")), f" {label}"]
+        if legend:
+            self.line(*legend)
+        self.line((frame.scale, DIM))
+
     # --- changes ------------------------------------------------------------------------
 
     def changes(
