@@ -723,15 +723,16 @@ def _faction_id(store: Store, query: str | None) -> str | None:
 def cmd_map(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
     from . import mapdraw
 
-    region = _root(store, args.place)
-    # A place with nothing under it is drawn within the area around it (the nearest
-    # one with an outline, else its parent), highlighted.
-    area = region
-    if not store.has_children(region.id) and region.parent is not None:
-        above = store.ancestors(region.id)[:-1]
-        area = next((r for r in reversed(above) if r.outline), above[-1])
+    from .mapitems import MapItems, map_area_of
+
+    # The map is of the place (its neighbours only around it): no note about larger namesakes.
+    region = resolve_place(store, args.place) if args.place else _root(store, None)
+    # A place with nothing under it is drawn among its neighbours (the explorer's
+    # map shows the same area), highlighted.
+    area = store.regions[map_area_of(store, region.id)]
     highlighted = region.id if area is not region else None
-    places, areas = mapdraw.map_items(store, area.id, day)
+    items = MapItems(store, area.id)
+    places, areas = list(items.places(day)), list(items.areas)
     bounds = mapdraw.bounds_of(places, areas)
     if bounds is None:
         raise CliError(f"{region.name} ({region.id}) has no places with a location or outline to map", EXIT_FAIL)

@@ -587,30 +587,14 @@ def frame_text(frame: Frame) -> str:
 
 
 def map_items(store: Store, region_id: str, day: date) -> tuple[list[MapPlace], list[MapArea]]:
-    """What the map of ``region_id`` on ``day`` draws: a marker for each place
-    under it with nothing under it (communities, neighbourhoods) that has a
-    location, coloured by its control on ``day``, and the outline of the
-    region and of every region under it that has one.
+    """What the map of ``region_id`` on ``day`` draws (see :class:`tui.mapitems.MapItems`,
+    which the explorer keeps per area): a marker for each place under it with
+    nothing under it that has a location, coloured by its control on ``day``,
+    and every outline under it."""
+    from .mapitems import MapItems
 
-    A place's rank puts the shallower levels first, then places with an
-    outline of their own (the larger ones) before points.
-    """
-    from tui.format import bloc_glyph, control_key
-
-    places: list[MapPlace] = []
-    areas: list[MapArea] = []
-    for rid in sorted(store.descendants(region_id)):
-        region = store.region(rid)
-        if region.outline:
-            polygons = _polygons(region.outline)
-            if polygons:
-                areas.append(MapArea(region.id, polygons, region.level))
-        if region.lat is None or region.lon is None or store.has_children(rid):
-            continue
-        key = control_key(store.control(rid, day))
-        rank = region.depth * 2 - (1 if region.outline else 0)
-        places.append(MapPlace(region.id, region.name, region.lon, region.lat, key, bloc_glyph(key), rank))
-    return places, areas
+    items = MapItems(store, region_id)
+    return list(items.places(day)), list(items.areas)
 
 
 def unlocated(store: Store, region_id: str) -> int:
@@ -619,7 +603,7 @@ def unlocated(store: Store, region_id: str) -> int:
                if not store.has_children(rid) and (store.region(rid).lat is None or store.region(rid).lon is None))
 
 
-def _polygons(outline: Sequence[object]) -> tuple[Polygon, ...]:
+def polygons_of(outline: Sequence[object]) -> tuple[Polygon, ...]:
     """A region's GeoJSON-nested outline as tuples; anything malformed is left out."""
     out: list[Polygon] = []
     for polygon in outline:

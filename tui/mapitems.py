@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from store.model import NOT_RECORDED
 
 from .format import bloc_glyph
-from .mapdraw import MapArea, MapPlace
+from .mapdraw import MapArea, MapPlace, polygons_of
 
 if TYPE_CHECKING:
     from store import Store
@@ -43,14 +43,16 @@ class MapItems:
         self._unit_index = {uid: n for n, uid in enumerate(units)}
         points: list[_Point] = []
         areas: list[MapArea] = []
-        for region, depth in store.walk_regions([regions[area_id]]):
-            if region.outline:
-                areas.append(MapArea(region.id, _polygons(region.outline), region.level))
+        for region, _ in store.walk_regions([regions[area_id]]):
+            polygons = polygons_of(region.outline) if region.outline else ()
+            if polygons:
+                areas.append(MapArea(region.id, polygons, region.level))
             if region.lat is not None and region.lon is not None and not store.has_children(region.id):
-                # When markers must thin out, the places the data tells of
-                # (their own periods) first, then the higher levels.
-                recorded = 0 if store.history(region.id) else 1
-                points.append(_Point(region.id, region.name, region.lon, region.lat, depth * 2 + recorded))
+                # When markers must thin out: the higher levels first, places
+                # with an outline of their own (the larger), then the places
+                # the data tells of (their own periods) before the rest.
+                rank = region.depth * 4 - (2 if polygons else 0) + (0 if store.history(region.id) else 1)
+                points.append(_Point(region.id, region.name, region.lon, region.lat, rank))
         self.areas: tuple[MapArea, ...] = tuple(areas)
         self._points = tuple(points)
         lons = [p.lon for p in points] + [lon for a in areas for poly in a.polygons for lon, _ in poly[0]]
@@ -87,19 +89,21 @@ class MapItems:
         return result
 
 
-def _polygons(outline: Any) -> tuple[Any, ...]:
-    """GeoJSON polygon nesting as tuples: ((outer ring, holes...), ...)."""
-    return tuple(tuple(tuple((float(x), float(y)) for x, y in ring) for ring in polygon) for polygon in outline)
-
-
 def map_area_of(store: Store, region_id: str) -> str:
     """The area a map of ``region_id`` shows: the place itself if places lie
-    under it, else its parent (a town is shown among its neighbours)."""
+    under it, else its parent (a town is shown among its neighbours). A chain
+    of single places is followed to where the places are: the governorate of
+    Damascus shows the city's neighbourhoods, the sub-district of one town
+    the district around it."""
     regions = store.regions
     area = region_id
-    if not store.has_children(area) and regions[area].parent in regions:
+    if store.has_children(area):
+        while len(children := store.children(area)) == 1 and store.has_children(children[0].id):
+            area = children[0].id
+        if len(store.children(area)) > 1:
+            return area
+    while regions[area].parent in regions:
         area = regions[area].parent or area
-    # A chain of single places (a sub-district of one town) shows the next level up.
-    while len(store.children(area)) <= 1 and regions[area].parent in regions:
-        area = regions[area].parent or area
+        if len(store.children(area)) > 1:
+            break
     return area
