@@ -678,7 +678,7 @@ async def test_enter_twice_from_the_tree_jumps_to_the_first_holding(app_factory)
 
 async def test_help_lists_every_binding_id_with_its_key(app_factory) -> None:
     app = app_factory()
-    async with app.run_test(size=(120, 160)) as pilot:  # tall enough for every binding without scrolling
+    async with app.run_test(size=(120, 200)) as pilot:  # tall enough for every binding without scrolling
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

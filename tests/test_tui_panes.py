@@ -222,7 +222,7 @@ async def test_tab_reaches_the_end_and_the_sources_of_a_long_event_at_80x24(app_
 
 async def test_the_help_lists_the_event_detail_keys(app_factory) -> None:
     app = app_factory()
-    async with app.run_test(size=(120, 100)) as pilot:
+    async with app.run_test(size=(120, 200)) as pilot:  # the whole help on one screen
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -255,7 +255,7 @@ async def test_enter_on_an_event_that_spans_days_goes_to_its_first_day(app_facto
 
 async def test_the_help_says_what_enter_does_in_the_events_list(app_factory) -> None:
     app = app_factory()
-    async with app.run_test(size=(120, 100)) as pilot:
+    async with app.run_test(size=(120, 200)) as pilot:  # the whole help on one screen
         await pilot.press("question_mark")
         await pilot.pause()
         lines = screen_lines(app)
