@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from store.model import NOT_RECORDED
 
@@ -64,26 +64,46 @@ class MapItems:
             (min(lons), min(lats), max(lons), max(lats)) if lons else None
         )
         self._cache: tuple[date, tuple[MapPlace, ...]] | None = None
+        # Per point, its position among the area's units (-1: below a place with periods of its own).
+        self._unit_of = tuple(self._unit_index.get(p.id, -1) for p in self._points)
+        self._below_units = tuple(i for i, n in enumerate(self._unit_of) if n < 0)
+        self._sides: dict[str | None, tuple[str, str]] = {}  # faction id -> (colour key, glyph)
+        self._last: tuple[list[Any], list[MapPlace]] = ([], [])  # each point's faction and place, as last made
 
     def places(self, day: date) -> tuple[MapPlace, ...]:
-        """Every place with a point, keyed by its controller's bloc on ``day``."""
+        """Every place with a point, keyed by its controller's bloc on ``day``.
+
+        Per date: each point's faction read from the area's breakdown (the
+        store moves it by the places that changed), and only the places whose
+        faction changed made anew; the others keep the very objects they had.
+        """
         if self._cache is not None and self._cache[0] == day:
             return self._cache[1]
         store = self.store
         breakdown = store.control(self.area_id, day).breakdown
         factions = breakdown.unit_factions if breakdown is not None else ()
-        index = self._unit_index
-        out = []
-        for point in self._points:
-            n = index.get(point.id)
-            if n is not None and n < len(factions):
-                fid = factions[n]
+        count = len(factions)
+        # Each point's faction on the day: from the breakdown, in one comprehension...
+        fids: list[str | None] = [factions[n] if 0 <= n < count else None for n in self._unit_of]
+        for i in self._below_units:  # ...or, below a place with periods of its own, its own period
+            period = store.period_at(self._points[i].id, day)
+            fids[i] = period.faction if period is not None else None
+        last_fids, out = self._last
+        if len(last_fids) != len(fids):
+            last_fids, out = [object()] * len(fids), [None] * len(fids)  # type: ignore[list-item]
+        else:
+            out = list(out)
+        sides = self._sides
+        for i in [i for i, (a, b) in enumerate(zip(fids, last_fids)) if a != b]:  # only what changed hands
+            fid = fids[i]
+            side = sides.get(fid)
+            if side is None:
                 faction = store.factions.get(fid) if fid is not None else None
                 key = faction.bloc_key if faction is not None else NOT_RECORDED
-            else:
-                control = store.control(point.id, day)
-                key = control.faction.bloc_key if control.faction else NOT_RECORDED
-            out.append(MapPlace(point.id, point.name, point.lon, point.lat, key, bloc_glyph(key), point.rank))
+                side = sides[fid] = (key, bloc_glyph(key))
+            point = self._points[i]
+            out[i] = MapPlace(point.id, point.name, point.lon, point.lat, side[0], side[1], point.rank)
+        self._last = (fids, out)
         result = tuple(out)
         self._cache = (day, result)
         return result
