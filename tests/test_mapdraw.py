@@ -329,3 +329,23 @@ def test_an_empty_view_draws_nothing_and_a_zoom_must_be_positive() -> None:
     assert frame_text(frame) == "\n\n" and frame.markers == {}
     with pytest.raises(ValueError):
         View(0.0, 0.0, KM, 10, 3).zoomed(0)
+
+
+def test_a_layer_reuses_the_winners_of_each_cell_and_notices_other_places() -> None:
+    """Which place holds each cell is kept between frames of the same places; a
+    new side is drawn, and a different set of places is worked out again."""
+    view = View(0.0, 0.0, KM, 10, 3)
+    layer = outlines(view, [])
+    a = place("a", "A", centre_of(view, 2, 1), rank=1)
+    b = place("b", "B", centre_of(view, 2, 1), rank=2)  # the same cell: A wins (lower rank)
+    c = place("c", "C", centre_of(view, 7, 1))
+    first = draw(view, layer, [a, b, c], labels=False)
+    assert first.markers == {"a": (2, 1), "c": (7, 1)}
+    moved_on = [place("a", "A", centre_of(view, 2, 1), key="opposition", glyph="▲", rank=1), b, c]
+    second = draw(view, layer, moved_on, labels=False)  # a new date: only A's side changed
+    assert frame_text(second).split("\n")[1][2] == "▲" and second.markers == first.markers
+    assert key_letters(second)[1][2] == "o"
+    others = draw(view, layer, [b, c], labels=False)  # A gone: B now holds the cell
+    assert others.markers == {"b": (2, 1), "c": (7, 1)}
+    highlighted = draw(view, layer, [b, c], highlighted="c", labels=False)
+    assert key_letters(highlighted)[1][7] == "h"

@@ -212,6 +212,10 @@ class OutlineLayer:
     outline_cells: list[tuple[int, str]] = field(default_factory=list, repr=False)
     place_cells: dict[str, tuple[int, float, float]] = field(default_factory=dict, repr=False)
     _nearest: dict[tuple[int, ...], list[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    # Which place wins each cell depends on where the places are, their ranks and
+    # names, never on the date: kept as (count of places, [(cell, index, id)],
+    # {id: (index, cell)}) and checked against the places of each frame.
+    winners: tuple[int, list[tuple[int, int, str]], dict[str, tuple[int, int]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.outline_cells = [(cell, chr(BRAILLE + mask)) for cell, mask in enumerate(self.outline) if mask]
@@ -377,31 +381,48 @@ def draw(view: View, layer: OutlineLayer, places: Sequence[MapPlace], *, highlig
     half_x, half_y = float(cols), 2.0 * rows
     width, height = 2 * cols, 4 * rows
     chosen: dict[int, MapPlace] = {}
-    get = chosen.get
-    known = layer.place_cells  # id -> (cell or -1, lon, lat): places rarely move, dates change often
-    if len(known) > 200_000:
-        known.clear()
-    recall = known.get
     focus: MapPlace | None = None
     focus_cell = -1
-    for place in places:
-        seen = recall(place.id)
-        if seen is not None and seen[1] == place.lon and seen[2] == place.lat:
-            cell = seen[0]
-        else:
-            x = half_x + (place.lon - cx) * lon_scale
-            y = half_y - (place.lat - cy) * lat_scale
-            cell = int(y) // 4 * cols + int(x) // 2 if 0 <= x < width and 0 <= y < height else -1
-            known[place.id] = (cell, place.lon, place.lat)
-        if cell < 0:
-            continue
-        if place.id == highlighted:
-            focus, focus_cell = place, cell
-        other = get(cell)
-        if other is None:
-            chosen[cell] = place
-        elif place.rank <= other.rank and (place.rank < other.rank or place.name < other.name):
-            chosen[cell] = place
+    cached = layer.winners
+    if (
+        cached is not None
+        and cached[0] == len(places)
+        and all(places[index].id == pid for _, index, pid in cached[1])
+        and (not places or places[-1].id in cached[2])
+    ):
+        # The same places as the last frame (a new date or highlight: only their sides
+        # changed; a caller keeps each place at its index, as MapItems does): the same winners.
+        chosen = {cell: places[index] for cell, index, _ in cached[1]}
+        spot = cached[2].get(highlighted) if highlighted is not None else None
+        if spot is not None and spot[1] >= 0 and places[spot[0]].id == highlighted:
+            focus, focus_cell = places[spot[0]], spot[1]
+    else:
+        get = chosen.get
+        known = layer.place_cells  # id -> (cell or -1, lon, lat): places rarely move, dates change often
+        if len(known) > 200_000:
+            known.clear()
+        recall = known.get
+        where: dict[str, tuple[int, int]] = {}
+        winner_index: dict[int, int] = {}
+        for index, place in enumerate(places):
+            seen = recall(place.id)
+            if seen is not None and seen[1] == place.lon and seen[2] == place.lat:
+                cell = seen[0]
+            else:
+                x = half_x + (place.lon - cx) * lon_scale
+                y = half_y - (place.lat - cy) * lat_scale
+                cell = int(y) // 4 * cols + int(x) // 2 if 0 <= x < width and 0 <= y < height else -1
+                known[place.id] = (cell, place.lon, place.lat)
+            where[place.id] = (index, cell)
+            if cell < 0:
+                continue
+            if place.id == highlighted:
+                focus, focus_cell = place, cell
+            other = get(cell)
+            if other is None or (place.rank <= other.rank and (place.rank < other.rank or place.name < other.name)):
+                chosen[cell] = place
+                winner_index[cell] = index
+        layer.winners = (len(places), [(cell, winner_index[cell], p.id) for cell, p in chosen.items()], where)
 
     keys: list[str | None] = [None] * size
     chars = [" "] * size

@@ -28,6 +28,8 @@ from ..mapitems import MapItems, map_area_of
 from ..theme import bloc_colours
 
 ZOOM_STEP = 1.5
+SHORT_LABELS = {"government": "gov", "opposition": "opp", "jihadist": "jihadist", "kurdish": "Kurdish",
+                "other": "other", "mixed": "mixed", "not-recorded": "n/r"}
 PAN_STEP = 0.25  # of the pane's width or height
 
 
@@ -205,13 +207,19 @@ class MapPane(Widget, can_focus=True):
         return strip
 
     def _legend_strip(self, frame: mapdraw.Frame, width: int) -> Strip:
-        segments: list[Segment] = []
-        for key, glyph, label in frame.legend:
-            if segments:
-                segments.append(Segment("  ", self._style(None)))
-            segments.append(Segment(glyph, self._style(key)))
-            segments.append(Segment(f" {label}", self._style(None)))
-        return Strip(segments).crop_extend(0, width, self._style(None))
+        """The legend of what is on the map; short names when the full ones do not fit."""
+        def segments(short: bool) -> list[Segment]:
+            out: list[Segment] = []
+            for key, glyph, label in frame.legend:
+                if out:
+                    out.append(Segment("  ", self._style(None)))
+                out.append(Segment(glyph, self._style(key)))
+                out.append(Segment(f" {SHORT_LABELS.get(key, label) if short else label}", self._style(None)))
+            return out
+
+        full = segments(False)
+        fits = sum(len(segment.text) for segment in full) <= width
+        return Strip(full if fits else segments(True)).crop_extend(0, width, self._style(None))
 
     # --- keys --------------------------------------------------------------------------------
 
