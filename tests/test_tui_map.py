@@ -24,6 +24,15 @@ def the_map(app: Any) -> MapPane:
     return app.main_screen.query_one(MapPane)
 
 
+async def open_map(pilot: Any, place: str = DUMAIR) -> MapPane:
+    """Highlight ``place`` and press m: the map, shown."""
+    pilot.app.jump_to(place)
+    await pilot.pause()
+    await pilot.press("m")
+    await pilot.pause()
+    return the_map(pilot.app)
+
+
 def map_text(app: Any) -> str:
     frame = the_map(app).frame()
     assert frame is not None
@@ -33,11 +42,7 @@ def map_text(app: Any) -> str:
 async def test_m_shows_the_map_in_place_of_the_details_at_80x24(app_factory) -> None:
     app = app_factory(at=D("2018-04-19"))
     async with app.run_test(size=(80, 24)) as pilot:
-        app.jump_to(DUMAIR)
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
-        pane = the_map(app)
+        pane = await open_map(pilot)
         assert pane.display and pane.region.width > 30 and app.focused is pane
         assert not app.main_screen.query_one(DetailPane).region.width  # the details give way
         shown = screen_text(app)
@@ -61,10 +66,7 @@ async def test_at_120_columns_the_map_sits_beside_the_details(app_factory) -> No
 async def test_the_map_follows_the_date_around_dumair(app_factory) -> None:
     app = app_factory(at=D("2018-04-19"))
     async with app.run_test(size=(100, 30)) as pilot:
-        app.jump_to(DUMAIR)
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
+        await open_map(pilot)
         frame = the_map(app).frame()
         col, row = frame.markers[DUMAIR]
         before = mapdraw.frame_text(frame).split("\n")[row][col]
@@ -80,11 +82,7 @@ async def test_the_map_follows_the_date_around_dumair(app_factory) -> None:
 async def test_zoom_pan_and_fit(app_factory) -> None:
     app = app_factory(at=D("2018-04-19"))
     async with app.run_test(size=(100, 30)) as pilot:
-        app.jump_to(DUMAIR)
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
-        pane = the_map(app)
+        pane = await open_map(pilot)
         fitted = pane.view()
         await pilot.press("plus")
         await pilot.pause()
@@ -108,11 +106,7 @@ async def test_zoom_pan_and_fit(app_factory) -> None:
 async def test_moving_on_the_map_selects_in_the_columns(app_factory) -> None:
     app = app_factory(at=D("2018-04-19"))
     async with app.run_test(size=(100, 30)) as pilot:
-        app.jump_to(DUMAIR)
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
-        pane = the_map(app)
+        pane = await open_map(pilot)
         await pilot.press("n")  # the nearest other place
         await pilot.pause()
         first = app.focus_region
@@ -136,10 +130,7 @@ async def test_moving_on_the_map_selects_in_the_columns(app_factory) -> None:
 async def test_a_click_selects_the_nearest_place(app_factory) -> None:
     app = app_factory(at=D("2018-04-19"))
     async with app.run_test(size=(100, 30)) as pilot:
-        app.jump_to(DUMAIR)
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
+        await open_map(pilot)
         frame = the_map(app).frame()
         target, (col, row) = next((pid, cell) for pid, cell in frame.markers.items() if pid != DUMAIR)
         await pilot.click(MapPane, offset=(col + 1, row + 1))  # inside the border
@@ -150,10 +141,7 @@ async def test_a_click_selects_the_nearest_place(app_factory) -> None:
 async def test_the_legend_names_what_is_on_the_map(app_factory) -> None:
     app = app_factory(at=D("2018-04-19"))
     async with app.run_test(size=(100, 30)) as pilot:
-        app.jump_to("SY03")
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
+        await open_map(pilot, "SY03")
         frame = the_map(app).frame()
         labels = [label for _, _, label in frame.legend]
         assert any("Government" in label for label in labels) and any("Opposition" in label for label in labels)
