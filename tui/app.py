@@ -31,7 +31,7 @@ from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 from store.text import safe_message
 
 from .commands import FrontlinesCommands
-from .format import describe_changes
+from .format import describe_changes, period_source_ids
 from .keymap import Keymap, conflicts, default_path, load_keymap
 from .theme import bloc_colours, theme_variable_defaults
 
@@ -574,12 +574,7 @@ class FrontlinesApp(App[None]):
         period = control.period
         if period is None:
             return [], f"{self._place_name(region)} on {self.as_of} (derived from the places under it)"
-        ids = list(period.sources)
-        for event_id in (period.start_event, period.end_event):
-            event = self.store.events.get(event_id) if event_id else None
-            if event is not None:
-                ids.extend(event.sources)
-        ids = list(dict.fromkeys(ids))
+        ids = period_source_ids(self.store, period)
         return [self.store.sources[s] for s in ids if s in self.store.sources], f"{self._place_name(region)} on {self.as_of}"
 
     def action_open_source(self) -> None:

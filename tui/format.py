@@ -187,24 +187,35 @@ def transition_text(store: Store, before: Any, after: Any, *, arrow: str = ARROW
     """
 
     def partners(period: Any) -> str:
-        return (" with " + ", ".join(_faction_name(store, f) for f in period.others)) if period.others else ""
+        return (" with " + ", ".join(faction_name(store, f) for f in period.others)) if period.others else ""
 
     if before is not None and after is not None and before.faction == after.faction:
-        name = _faction_name(store, after.faction)
+        name = faction_name(store, after.faction)
         return f"{name}{joiner}{before.status}{partners(before)} {arrow} {after.status}{partners(after)}"
 
     def side(period: Any) -> str:  # on one line of the explorer, partners only where nothing else changed
         if period is None:
             return NOT_RECORDED_LABEL
-        name = _faction_name(store, period.faction) + (partners(period) if full else "")
+        name = faction_name(store, period.faction) + (partners(period) if full else "")
         return name if period.status == "held" and not full else f"{name} ({period.status})"
 
     return f"{side(before)} {arrow} {side(after)}"
 
 
-def _faction_name(store: Store, faction_id: str) -> str:
+def faction_name(store: Store, faction_id: str) -> str:
     faction = store.factions.get(faction_id)
     return faction.name if faction else faction_id
+
+
+def period_source_ids(store: Store, period: Any) -> list[str]:
+    """What a period rests on: its own sources, then those of the events that
+    began and ended it, each once, in that order."""
+    ids = list(period.sources)
+    for event_id in (period.start_event, period.end_event):
+        event = store.events.get(event_id) if event_id else None
+        if event is not None:
+            ids.extend(event.sources)
+    return list(dict.fromkeys(ids))
 
 
 def since_until(store: Store, control: Control, period: Any) -> str:

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from store.model import BLOCS, MIXED_GLYPH, NOT_RECORDED, NOT_RECORDED_GLYPH, NOT_RECORDED_LABEL
 from store.text import shown
@@ -649,7 +649,17 @@ def polygons_of(outline: Sequence[object]) -> tuple[Polygon, ...]:
     return tuple(out)
 
 
-def bounds_of(places: Sequence[MapPlace], areas: Sequence[MapArea]) -> tuple[float, float, float, float] | None:
+class Located(Protocol):
+    """Anything with a point: a MapPlace, or a place before it is keyed by a date."""
+
+    @property
+    def lon(self) -> float: ...
+
+    @property
+    def lat(self) -> float: ...
+
+
+def bounds_of(places: Sequence[Located], areas: Sequence[MapArea]) -> tuple[float, float, float, float] | None:
     """The box around every place and outline, or None when there is nothing."""
     lons = [p.lon for p in places] + [x for a in areas for poly in a.polygons for x, _ in poly[0]]
     lats = [p.lat for p in places] + [y for a in areas for poly in a.polygons for _, y in poly[0]]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from store.model import NOT_RECORDED
 
 from .format import bloc_glyph
-from .mapdraw import MapArea, MapPlace, polygons_of
+from .mapdraw import MapArea, MapPlace, bounds_of, polygons_of
 
 if TYPE_CHECKING:
     from store import Store
@@ -55,14 +55,10 @@ class MapItems:
                 points.append(_Point(region.id, region.name, region.lon, region.lat, rank))
         self.areas: tuple[MapArea, ...] = tuple(areas)
         self._points = tuple(points)
-        lons = [p.lon for p in points] + [lon for a in areas for poly in a.polygons for lon, _ in poly[0]]
-        lats = [p.lat for p in points] + [lat for a in areas for poly in a.polygons for _, lat in poly[0]]
         region = regions[area_id]
-        if not lons and region.lat is not None and region.lon is not None:
-            lons, lats = [region.lon], [region.lat]
-        self.bounds: tuple[float, float, float, float] | None = (
-            (min(lons), min(lats), max(lons), max(lats)) if lons else None
-        )
+        self.bounds = bounds_of(points, areas)  # None: no point or outline under it, but perhaps its own point
+        if self.bounds is None and region.lat is not None and region.lon is not None:
+            self.bounds = (region.lon, region.lat, region.lon, region.lat)
         self._cache: tuple[date, tuple[MapPlace, ...]] | None = None
         # Per point, its position among the area's units (-1: below a place with periods of its own).
         self._unit_of = tuple(self._unit_index.get(p.id, -1) for p in self._points)

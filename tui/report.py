@@ -32,7 +32,7 @@ from store.model import (
 from store.text import safe_message
 
 from .encoding import safe_stream
-from .format import bloc_glyph, claim_text, transition_text, control_style, location_text, palette, since_until, status_text
+from .format import bloc_glyph, claim_text, faction_name, transition_text, control_style, location_text, palette, since_until, status_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -197,7 +197,7 @@ class Printer:
         period = control.period
         if period is not None:
             if period.others:
-                self.line("  with: ", ", ".join(_faction_name(store, f) for f in period.others))
+                self.line("  with: ", ", ".join(faction_name(store, f) for f in period.others))
             self.line("  " + since_until(store, control, period) + f"; confidence {period.confidence}")
             if period.claim:
                 self._claim(store, period.claim)
@@ -245,7 +245,7 @@ class Printer:
                 "    ", (bloc_glyph(share.key), COLOURS.get(share.key)), f" {label:<12} {share.count:>4}  {share.share:>4.0%}"
             )
         factions = ", ".join(
-            f"{_faction_name(store, s.key) if s.key != NOT_RECORDED else NOT_RECORDED_LABEL} {s.count}" for s in breakdown.by_faction
+            f"{faction_name(store, s.key) if s.key != NOT_RECORDED else NOT_RECORDED_LABEL} {s.count}" for s in breakdown.by_faction
         )
         self._wrapped("    by faction: ", factions)
 
@@ -354,7 +354,7 @@ class Printer:
                 (f"  (current on {day.isoformat()})", "bold") if now else "",
             )
             if period.others:
-                self.line(" " * 28, "with ", ", ".join(_faction_name(store, f) for f in period.others))
+                self.line(" " * 28, "with ", ", ".join(faction_name(store, f) for f in period.others))
             if period.claim:
                 self._wrapped(" " * 28, claim_text(store, period.claim), indent=28)
             if period.start_event and period.start_event in store.events:
@@ -385,7 +385,7 @@ class Printer:
         if not_bloc is not None:
             filters.append(f"not {_bloc_label(not_bloc)}")
         if faction is not None:
-            filters.append(f"held by {_faction_name(store, faction)} or its sub-factions")
+            filters.append(f"held by {faction_name(store, faction)} or its sub-factions")
         shown = f"{found.shown} shown, " + " and ".join(filters) if filters else "all shown"
         self.line(
             (region.name, "bold"),
@@ -565,6 +565,3 @@ def transition(store: Store, before: Period | None, after: Period | None) -> str
     return transition_text(store, before, after, arrow="->", full=True)
 
 
-def _faction_name(store: Store, faction_id: str) -> str:
-    faction = store.factions.get(faction_id)
-    return faction.name if faction else faction_id

@@ -13,7 +13,16 @@ from textual.strip import Strip
 from store import Control, Region, Store
 from store.model import BLOCS, NOT_RECORDED, NOT_RECORDED_LABEL
 
-from ..format import bloc_glyph, citations, claim_parts, control_glyph, since_until, status_text
+from ..format import (
+    bloc_glyph,
+    citations,
+    claim_parts,
+    control_glyph,
+    faction_name,
+    period_source_ids,
+    since_until,
+    status_text,
+)
 from ..theme import bloc_colours
 from .miller import MillerColumns
 from .rowlist import LineView, line_strip, wrap_line
@@ -301,7 +310,7 @@ class DetailPane(LineView, can_focus=True):
             text.append(f"\nconfidence {period.confidence}", style=_confidence_style(period.confidence))
             if period.others:
                 text.append("\nwith ")
-                text.append(", ".join(self._faction_name(f) for f in period.others))
+                text.append(", ".join(faction_name(self.store, f) for f in period.others))
             for label, event_id in (("began with", period.start_event), ("ended with", period.end_event)):
                 event = self.store.events.get(event_id) if event_id else None
                 if event is None:
@@ -376,21 +385,9 @@ class DetailPane(LineView, can_focus=True):
         if period is None:
             return Text("")
         text = Text("Sources", style=LABEL)
-        ids = list(dict.fromkeys([*period.sources, *self._event_sources(period.start_event, period.end_event)]))
-        text.append_text(citations(self.store, ids))
+        text.append_text(citations(self.store, period_source_ids(self.store, period)))
         return text
 
-    def _event_sources(self, *event_ids: str | None) -> list[str]:
-        out: list[str] = []
-        for event_id in event_ids:
-            event = self.store.events.get(event_id) if event_id else None
-            if event:
-                out.extend(event.sources)
-        return out
-
-    def _faction_name(self, faction_id: str) -> str:
-        faction = self.store.factions.get(faction_id)
-        return faction.name if faction else faction_id
 
 
 def _places(count: int) -> str:
