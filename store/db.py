@@ -21,6 +21,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from tinydb import TinyDB
 
 from . import matching, search
@@ -46,10 +47,11 @@ from .model import (
     sane,
 )
 from .parse import _Fields, build_records
-from .storage import DatabaseCorrupt, FrontlinesStorage, ReadOnlyError, StoreError, Tables, check_shape, where
+from .storage import DatabaseCorrupt, FrontlinesStorage, StoreError, Tables, check_shape, where
+from .history import ChangeRecord, History, history_path, iter_ops
 from .tally import Tally
 from .tree import in_cycles, walk
-from .text import clean_value, display_value, json_needs_display
+from .text import clean_value, display_value, json_needs_display, shown
 
 if TYPE_CHECKING:
     from .situation import ChangeOfControl, Situation
@@ -74,6 +76,8 @@ class Store:
         self.path = Path(path) if not isinstance(path, Path) else path
         self._db = db
         self._storage = storage
+        self._history: History | None = None  # the changes beside the file (see store.history)
+        self._doc_ids: dict[str, dict[str, str]] = {}  # see store.edits.doc_ids
         self.warnings: list[str] = []
         # Tables read from a file must say which schema they follow: a file
         # such as ``{}`` is not an empty database but something else.
@@ -102,11 +106,25 @@ class Store:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            db = TinyDB(str(path), storage=FrontlinesStorage, readonly=readonly, create=create)
+            # With a history of changes beside it (or to write one), the version
+            # of the file read must be known: see store.history.
+            has_history = history_path(path).exists()
+            db = TinyDB(str(path), storage=FrontlinesStorage, readonly=readonly, create=create, identify=has_history)
             # TinyDB made it from the class it was given; its ``storage`` says only Storage.
             storage = cast(FrontlinesStorage, db.storage)
             try:
+                history = History.read(path, storage.identity) if has_history or not storage.readonly else None
+                doc_index: dict[str, dict[str, str]] = {}
+                if history is not None and history.pending and storage._cache is not None:
+                    from .edits import apply_ops
+
+                    apply_ops(doc_index, storage._cache, iter_ops(history.pending))
+                    storage.display_unsafe = storage.display_unsafe or json_needs_display(
+                        orjson.dumps([op.after for op in iter_ops(history.pending)])
+                    )
                 store = cls(storage.read() or {}, path=path, db=db, storage=storage, schema_required=schema_required)
+                store._history = history
+                store._doc_ids = doc_index
             except BaseException:
                 db.close()
                 raise
@@ -153,6 +171,8 @@ class Store:
         return cls(check_shape("<memory>", data))
 
     def close(self) -> None:
+        if self._history is not None:
+            self._history.close()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -827,60 +847,212 @@ class Store:
 
         return validate(self)
 
-    # --- writing -------------------------------------------------------------------------------------
+    # --- writing (see store.edits and store.history) -----------------------------------------
 
-    def _writable(self) -> TinyDB:
-        if self._db is None or self._storage is None:
-            raise ReadOnlyError(f"{where(self.path)}: cannot write an in-memory store")
-        if self._storage.readonly:
-            raise ReadOnlyError(f"{where(self.path)}: cannot write: {self._storage.readonly_reason}")
-        return self._db
+    def record_control(self, region_id: str, faction: str, status: str, day: date, **options: Any) -> ChangeRecord:
+        """Record a change of control (see :func:`store.edits.record_control`)."""
+        from .edits import record_control
 
-    def _check_record(self, table: str, record: dict[str, Any]) -> None:
-        if table not in TABLES:
-            raise StoreError(f"unknown table '{table}' (expected one of {', '.join(TABLES)})")
-        if table != "meta":
-            build_records(str(self.path), table, {"new": record})
+        return record_control(self, region_id, faction, status, day, **options)
+
+    def add_event(self, fields: Mapping[str, Any], *, dry_run: bool = False) -> ChangeRecord:
+        from .edits import add_event
+
+        return add_event(self, fields, dry_run=dry_run)
+
+    def edit(self, table: str, record_id: str, fields: Mapping[str, Any], *, fix: str | None = None,
+             dry_run: bool = False) -> ChangeRecord:
+        """Change fields of a period, an event or a source (see :mod:`store.edits`)."""
+        from . import edits
+
+        if table == "periods":
+            return edits.edit_period(self, record_id, fields, fix=fix, dry_run=dry_run)
+        if table == "events":
+            return edits.edit_event(self, record_id, fields, dry_run=dry_run)
+        if table == "sources":
+            return edits.edit_source(self, record_id, fields, dry_run=dry_run)
+        raise edits.EditError(f"{shown(table, 40)} records cannot be edited here (periods, events and sources can)")
+
+    def delete(self, table: str, record_id: str, *, fix: str | None = None, dry_run: bool = False) -> ChangeRecord:
+        """Delete a period or an event (see :mod:`store.edits`)."""
+        from . import edits
+
+        if table == "periods":
+            return edits.delete_period(self, record_id, fix=fix, dry_run=dry_run)
+        if table == "events":
+            return edits.delete_event(self, record_id, dry_run=dry_run)
+        raise edits.EditError(f"{shown(table, 40)} records cannot be deleted here (periods and events can)")
+
+    def undo(self, *, dry_run: bool = False) -> ChangeRecord:
+        from .edits import undo
+
+        return undo(self, dry_run=dry_run)
+
+    def redo(self, *, dry_run: bool = False) -> ChangeRecord:
+        from .edits import redo
+
+        return redo(self, dry_run=dry_run)
+
+    def undo_target(self) -> ChangeRecord | None:
+        """The change undo would take back, or None."""
+        from .edits import undo_target
+
+        return undo_target(self)
+
+    def redo_target(self) -> ChangeRecord | None:
+        from .edits import redo_target
+
+        return redo_target(self)
+
+    def compact(self) -> bool:
+        """Fold the changes not yet in the file into it (see :func:`store.edits.compact`)."""
+        from .edits import compact
+
+        return compact(self)
+
+    @property
+    def pending_changes(self) -> int:
+        """How many changes are in the history but not yet in the database file."""
+        return len(self._history.pending) if self._history is not None else 0
+
+    def log(self, *, since: date | None = None, place: str | None = None) -> list[ChangeRecord]:
+        """The history of changes, oldest first (see :func:`store.edits.log`)."""
+        from .edits import log
+
+        return log(self, since=since, place=place)
+
+    def last_change(self, *, table: str | None = None, record_id: str | None = None,
+                    place: str | None = None) -> ChangeRecord | None:
+        from .edits import last_change
+
+        return last_change(self, table=table, record_id=record_id, place=place)
+
+    @property
+    def history_file(self) -> Path:
+        return history_path(self.path)
+
+    # The first API: one record written straight through to the file (a
+    # change in the history, then a compaction). Slow on a big file.
 
     def insert(self, table: str, record: dict[str, Any]) -> None:
         """Add one record (cleaned and checked first) and write the file atomically."""
-        db = self._writable()
-        record = clean_value(record)
-        self._check_record(table, record)
-        assert self._storage is not None  # _writable() refuses a store without one
-        existing = {doc.get("id") for doc in (self._storage.read() or {}).get(table, {}).values()}
-        if table != "meta" and record["id"] in existing:
-            raise StoreError(f"{where(self.path)}: {table} already has a record with id {record['id']}")
-        db.table(table).insert(record)
-        self._reload()
+        self._raw_change(table, str(record.get("id")), record, adding=True)
 
     def update(self, table: str, record_id: str, fields: dict[str, Any]) -> None:
         """Change fields of the record with ``id == record_id``."""
-        db = self._writable()
-        tbl = db.table(table)
-        docs = [doc for doc in tbl.all() if doc.get("id") == record_id]
-        if not docs:
-            raise StoreError(f"{where(self.path)}: {table} has no record with id {record_id}")
-        fields = clean_value(fields)
-        merged = {**docs[0], **fields}
-        self._check_record(table, merged)
-        if table != "meta" and merged.get("id") != record_id and any(d.get("id") == merged.get("id") for d in tbl.all()):
-            raise StoreError(f"{where(self.path)}: {table} already has a record with id {merged.get('id')}")
-        tbl.update(fields, doc_ids=[docs[0].doc_id])
-        self._reload()
+        self._raw_change(table, record_id, fields, adding=False)
 
     def remove(self, table: str, record_id: str) -> None:
-        db = self._writable()
-        tbl = db.table(table)
-        ids = [doc.doc_id for doc in tbl.all() if doc.get("id") == record_id]
-        if not ids:
-            raise StoreError(f"{where(self.path)}: {table} has no record with id {record_id}")
-        tbl.remove(doc_ids=ids)
-        self._reload()
+        self._raw_change(table, record_id, None, adding=False)
 
-    def _reload(self) -> None:
-        assert self._storage is not None
-        self._load(self._storage.read() or {})
+    def _raw_change(self, table: str, record_id: str, fields: dict[str, Any] | None, *, adding: bool) -> None:
+        from .edits import _live, commit, stored
+        from .history import TABLES as CHANGEABLE, Op
+
+        _live(self)
+        if table not in CHANGEABLE:
+            raise StoreError(f"unknown table '{shown(table, 40)}' (expected one of {', '.join(CHANGEABLE)})")
+        current = stored(self, table, record_id)
+        if adding:
+            if current is not None:
+                raise StoreError(f"{where(self.path)}: {table} already has a record with id {record_id}")
+            after: dict[str, Any] | None = clean_value(dict(fields or {}))
+        elif current is None:
+            raise StoreError(f"{where(self.path)}: {table} has no record with id {record_id}")
+        else:
+            after = None if fields is None else {**current, **clean_value(fields)}
+        if after is not None:
+            build_records(str(self.path), table, {"new": after})
+            if after.get("id") != record_id:
+                raise StoreError(f"{where(self.path)}: a record's id cannot be changed")
+        kind = "delete" if after is None else "edit"
+        commit(self, kind, f"{table} {record_id}: {'added' if adding else kind + 'ed'}",
+               [Op(table, record_id, current, after)], [])
+        self.compact()
+
+    def _apply_ops(self, ops: Iterable[Any]) -> None:
+        """Bring the typed records and the indexes up to date with ``ops``
+        (already in the tables): only what they touched is made again."""
+        touched: dict[str, set[str]] = defaultdict(set)
+        path = str(self.path)
+        unsafe = self._storage is not None and self._storage.display_unsafe
+        for op in ops:
+            records: dict[str, Any] = getattr(self, op.table)
+            touched[op.table].add(op.id)
+            old = records.pop(op.id, None)
+            if op.table == "periods" and old is not None:
+                touched["regions-of-periods"].add(old.region)
+            if op.after is not None:
+                after = op.after
+                if unsafe or json_needs_display(orjson.dumps(after)):
+                    after = display_value(after)
+                record = build_records(path, op.table, {"new": after})[0]
+                records[op.id] = record
+                if op.table == "periods":
+                    touched["regions-of-periods"].add(record.region)
+        if touched.keys() & {"regions", "factions", "claims"}:
+            self._index()  # rare: every index again (no file read, no parse)
+            return
+        if "periods" in touched:
+            self._periods_changed(touched["regions-of-periods"])
+        if "events" in touched:
+            self._events_index = None
+            self._all_placed = None
+            if "span_from" not in self.meta or "span_to" not in self.meta:
+                self._span = self._compute_span()
+
+    def _periods_changed(self, regions: set[str]) -> None:
+        """The periods of ``regions`` changed: their lists again, and every cache above them."""
+        own: dict[str, list[Period]] = defaultdict(list)
+        for period in self.periods.values():
+            if period.region in regions:
+                own[period.region].append(period)
+        flipped = False  # a place gained its first own period, or lost its last
+        for rid in regions:
+            had_own = rid in self._periods and rid not in self._claim_periods
+            plist = sorted(own.get(rid, ()), key=lambda p: (p.start, p.id))
+            if plist:
+                self._periods[rid] = plist
+                self._claim_periods.pop(rid, None)
+            else:
+                self._periods.pop(rid, None)
+            flipped |= had_own != bool(plist)
+        if flipped and self.claims:
+            # Which claims reach which places depends on who has periods of their own.
+            by_region = {rid: plist for rid, plist in self._periods.items() if rid not in self._claim_periods}
+            self._claim_periods = self._periods_from_claims(by_region)
+            by_region.update(self._claim_periods)
+            self._periods = by_region
+            regions = set(regions) | set(self._claim_periods)
+        self._starts.update({rid: [p.start for p in plist] for rid, plist in self._periods.items() if rid in regions})
+        for rid in regions:
+            if rid not in self._periods:
+                self._starts.pop(rid, None)
+        if "span_from" not in self.meta or "span_to" not in self.meta:
+            self._span = self._compute_span()
+        if flipped:
+            self._units.clear()
+            self._tallies.clear()
+            self._derived.clear()
+            self._changes.clear()
+            self._change_days.clear()
+            self._shares.clear()
+            self._runs.clear()
+        else:
+            above = {a.id for rid in regions for a in self.ancestors(rid)} | set(regions)
+            for region in [k for k in self._tallies if k in above]:
+                del self._tallies[region]
+            for epoch in [k for k in self._derived if k[0] in above]:
+                del self._derived[epoch]
+            for subtree in [k for k in self._changes if k is None or k in above]:
+                del self._changes[subtree]
+            for subtree in [k for k in self._change_days if k is None or k in above]:
+                del self._change_days[subtree]
+            for chart in [k for k in self._shares if k[0] in above]:
+                del self._shares[chart]
+            for rid in regions:
+                self._runs.pop(rid, None)
+        self._holders.clear()
 
 
 def _claim_timeline(region_id: str, candidates: list[tuple[int, Claim]]) -> list[Period]:

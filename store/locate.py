@@ -93,6 +93,8 @@ def refresh_user_copy(target: Path) -> str | None:
     try:
         if target.stat().st_size not in EARLIER_RELEASES:
             return None  # almost every copy: nothing read, nothing imported
+        if target.with_name(target.name + ".changes").exists():
+            return None  # changed through frontlines (see store.history), even if not yet folded in
     except OSError:
         return None
     import hashlib
