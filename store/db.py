@@ -78,6 +78,8 @@ class Store:
         self._storage = storage
         self._history: History | None = None  # the changes beside the file (see store.history)
         self._doc_ids: dict[str, dict[str, str]] = {}  # see store.edits.doc_ids
+        # Why this store cannot be changed, in a few words for a header (see open_for_editing).
+        self.read_only_reason: str | None = None
         self.warnings: list[str] = []
         # Tables read from a file must say which schema they follow: a file
         # such as ``{}`` is not an empty database but something else.
@@ -147,6 +149,29 @@ class Store:
             store.warnings.append(f"{where(path)}: opened read-only: {reason}")
         elif not readonly and storage.readonly:
             store.warnings.append(f"{where(path)}: opened read-only: {storage.readonly_reason}")
+        return store
+
+    @classmethod
+    def open_for_editing(cls, path: Path | str, *, read_only: bool = False) -> Store:
+        """Open a database to change it if it can be: writable, else read-only
+        with a warning that says why (another writer holds it: "in use by PID
+        N"; the file's mode forbids writing; ``read_only`` asked for it)."""
+        from .storage import DatabaseLocked
+
+        if read_only:
+            store = cls.open(path, readonly=True)
+            store.read_only_reason = "opened read-only (--read-only)"
+            return store
+        try:
+            store = cls.open(path, readonly=False)
+        except DatabaseLocked as exc:
+            store = cls.open(path, readonly=True)
+            holder = f"PID {exc.pid}" if exc.pid else "another process"
+            store.read_only_reason = f"in use by {holder}: opened read-only"
+            store.warnings.append(f"{where(path)}: in use by {holder}; opened read-only, so it cannot be changed here")
+            return store
+        if store.readonly and store._storage is not None:
+            store.read_only_reason = store._storage.readonly_reason
         return store
 
     def _for_display(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> Mapping[str, Mapping[str, dict[str, Any]]]:
