@@ -83,7 +83,7 @@ def load_ui() -> None:
 
     # Screens opened on a key, imported here too so that the help and the
     # keymap check know their bindings before one is first opened.
-    from .screens import changes, choose, messages, situation  # noqa: F401
+    from .screens import changes, choose, edit_forms, messages, situation  # noqa: F401
     from .widgets import mappane  # noqa: F401
 
     _ui_loaded = True
@@ -141,6 +141,15 @@ class FrontlinesApp(App[None]):
                 tooltip="Copy the place id, a citation or the status line to the clipboard"),
         Binding("M", "messages", "Messages", show=False, id="app.messages",
                 tooltip="Recent messages in full (the status line shows one line)"),
+        # Editing (see tui.edit_actions and tui.screens.edit_forms).
+        Binding("r", "record_control", "Record", show=False, id="app.record_control",
+                tooltip="Record a change of control on the highlighted place: who held it from a date, and the source"),
+        Binding("A", "add_event", "Add event", show=False, id="app.add_event",
+                tooltip="Add an event in the highlighted place (type, dates, places, actors, figures, sources)"),
+        Binding("i,f2", "edit", "Edit", show=False, id="app.edit",
+                tooltip="Edit the highlighted place's period on the date, or the highlighted event in the events pane"),
+        Binding("D,delete", "delete", "Delete", show=False, id="app.delete",
+                tooltip="Delete the highlighted place's period on the date, or the highlighted event (asks first)"),
     ]
 
     # The state every pane follows: panes bind to these (data_bind) and draw
@@ -839,6 +848,43 @@ class FrontlinesApp(App[None]):
     def action_help(self) -> None:
         load_ui()  # it may be pressed while the database opens
         self.push_screen(HelpScreen(self.binding_sections(), self.keymap.keys))
+
+    # --- editing (the forms: tui.screens.edit_forms) --------------------------------------------
+
+    def _editing_place(self) -> tuple[bool, str | None]:
+        """Whether an editing key acts now (not while a form, a picker or any other
+        overlay is open), and on which place: a view's highlighted place, else the columns'."""
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen):
+            return False, None
+        return True, getattr(self.screen, "current_place", lambda: None)() or self.focus_region
+
+    def action_record_control(self) -> None:
+        from . import edit_actions
+
+        acts, place = self._editing_place()
+        if acts:
+            edit_actions.record_control(self, place)
+
+    def action_add_event(self) -> None:
+        from . import edit_actions
+
+        acts, place = self._editing_place()
+        if acts:
+            edit_actions.add_event(self, place)
+
+    def action_edit(self) -> None:
+        from . import edit_actions
+
+        if self._editing_place()[0]:
+            edit_actions.edit(self)
+
+    def action_delete(self) -> None:
+        from . import edit_actions
+
+        if self._editing_place()[0]:
+            edit_actions.delete(self)
 
 
 def make_app(store: Store, *, at: date | None = None, keymap_path: Path | None = None, use_keymap_file: bool = True) -> FrontlinesApp:

@@ -1,0 +1,200 @@
+"""What the editing keys do in the explorer: record a change of control (r),
+add an event (A), edit (i) or delete (D) the highlighted period or event.
+
+The forms live in :mod:`tui.screens.edit_forms`; this module finds what is
+highlighted, refuses on a read-only database (saying why), and for a delete
+asks first, offering the store's fixes when the delete would leave days with
+no record. Every commit is followed by :class:`~tui.edited.Edited` posted to
+the app, which redraws the views.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.content import Content
+
+from store.text import shown
+
+if TYPE_CHECKING:
+    from store.model import Event, Period
+
+    from .app import FrontlinesApp
+
+
+def writable(app: FrontlinesApp) -> bool:
+    """True if the database can be changed; else say why (and open nothing)."""
+    store = app.store
+    if store.readonly:
+        reason = getattr(store, "read_only_reason", None) or "opened read-only"
+        app.notify(f"read-only: {shown(reason, 200)}", severity="warning", timeout=6, markup=False)
+        app.bell()
+        return False
+    return True
+
+
+def _place(app: FrontlinesApp) -> str | None:
+    place = app.focus_region
+    if place is None or place not in app.store.regions:
+        app.notify("No place is highlighted.", markup=False)
+        app.bell()
+        return None
+    return place
+
+
+def record_control(app: FrontlinesApp, place: str | None = None) -> None:
+    from .screens.edit_forms import ControlForm
+
+    if not writable(app):
+        return
+    place = place or _place(app)
+    if place is not None:
+        app.push_screen(ControlForm(app.store, place, app.as_of))
+
+
+def add_event(app: FrontlinesApp, place: str | None = None) -> None:
+    from .screens.edit_forms import EventForm
+
+    if not writable(app):
+        return
+    place = place or _place(app)
+    if place is not None:
+        app.push_screen(EventForm(app.store, place=place, day=app.as_of))
+
+
+def highlighted_event(app: FrontlinesApp) -> Event | None:
+    """The event highlighted in the events pane, when that pane has the focus."""
+    from .widgets.events import EventsPane
+
+    if app.pane != "events" or len(app.screen_stack) > 1:
+        return None
+    panes = app.main_screen.query(EventsPane)
+    focused = app.main_screen.focused
+    if not panes or focused is None or panes.first() not in focused.ancestors_with_self:
+        return None
+    return panes.first().highlighted_event
+
+
+def highlighted_period(app: FrontlinesApp) -> tuple[str, Period | None] | None:
+    """The highlighted place and its period covering the as-of date (None: no period of its own)."""
+    place = _place(app)
+    if place is None:
+        return None
+    return place, app.store.control(place, app.as_of).period
+
+
+def _no_period(app: FrontlinesApp, place: str) -> None:
+    name = app.store.regions[place].name
+    if app.store._periods.get(place) or not app.store.has_children(place):
+        app.notify(f"No period of {name} covers {app.as_of.isoformat()}: r records who held it from a date.", markup=False)
+    else:
+        app.notify(f"{name} has no periods of its own (it shows what the places under it say): "
+                   "edit one of them, or r to record a change on all of them.", markup=False)
+    app.bell()
+
+
+def _offer_record_instead(app: FrontlinesApp, place: str, why: str) -> None:
+    from .screens.choose import ChoiceScreen
+
+    def chosen(answer: bool | None) -> None:
+        if answer:
+            record_control(app, place)
+
+    name = app.store.regions[place].name
+    choices = [(Text(f"Record a change of control on {name} instead"), True), (Text("Cancel"), False)]
+    app.push_screen(ChoiceScreen(f"{shown(why, 300)}.", choices, hint="Enter picks · Esc closes"), chosen)
+
+
+def edit(app: FrontlinesApp) -> None:
+    from store.edits import EditError
+
+    from .screens.edit_forms import EventForm, PeriodForm
+
+    if not writable(app):
+        return
+    event = highlighted_event(app)
+    if event is not None:
+        app.push_screen(EventForm(app.store, place=app.focus_region, event=event))
+        return
+    found = highlighted_period(app)
+    if found is None:
+        return
+    place, period = found
+    if period is None:
+        _no_period(app, place)
+        return
+    if period.claim is not None:
+        try:
+            app.store.edit("periods", period.id, {}, dry_run=True)
+        except EditError as exc:
+            _offer_record_instead(app, place, str(exc))
+            return
+    app.push_screen(PeriodForm(app.store, period))
+
+
+def delete(app: FrontlinesApp) -> None:
+    from store.edits import EditError
+    from store.storage import StoreError
+
+    from .edited import Edited
+    from .screens.choose import ChoiceScreen
+
+    if not writable(app):
+        return
+    store = app.store
+    event = highlighted_event(app)
+    table: str
+    record_id: str
+    if event is not None:
+        table, record_id, place = "events", event.id, app.focus_region
+        what = f"the event of {event.date}: {event.title}"
+    else:
+        found = highlighted_period(app)
+        if found is None:
+            return
+        place, period = found
+        if period is None:
+            _no_period(app, place)
+            return
+        table, record_id = "periods", period.id
+        faction = store.factions.get(period.faction)
+        end = period.end.isoformat() if period.end else "ongoing"
+        what = (f"the period of {store.regions[place].name} from {period.since_text} to {end} "
+                f"({faction.name if faction else period.faction}, {period.status})")
+
+    def commit(fix: str | None) -> None:
+        try:
+            change = store.delete(table, record_id, fix=fix)
+        except StoreError as exc:
+            app.notify(f"Not deleted: {shown(exc, 300)}", severity="error", timeout=8, markup=False)
+            app.bell()
+            return
+        app.post_message(Edited(change, place=place))
+
+    try:
+        store.delete(table, record_id, dry_run=True)
+    except EditError as exc:
+        if not exc.fixes:
+            if table == "periods" and "area claim" in str(exc) and place is not None:
+                _offer_record_instead(app, place, str(exc))
+                return
+            app.notify(f"Cannot delete it: {shown(exc, 300)}", severity="warning", timeout=8, markup=False)
+            app.bell()
+            return
+        choices: list[tuple[Content | Text | str, str | None]] = [
+            (Text(f"Delete it, and {fix.label}"), fix.code) for fix in exc.fixes
+        ]
+        choices.append((Text("Keep it (nothing is deleted)"), None))
+        title = f"Delete {shown(what, 200)}? {shown(exc, 300)}."
+        app.push_screen(ChoiceScreen[str | None](title, choices, hint="Enter picks · Esc keeps it"),
+                        lambda code: commit(code) if code is not None else None)
+        return
+    except StoreError as exc:
+        app.notify(f"Cannot delete it: {shown(exc, 300)}", severity="error", timeout=8, markup=False)
+        return
+    confirm: list[tuple[Text, bool]] = [(Text("Keep it"), False), (Text("Delete it"), True)]
+    app.push_screen(
+        ChoiceScreen(f"Delete {shown(what, 200)}?", confirm, hint="Enter picks · Esc keeps it"),
+        lambda yes: commit(None) if yes else None,
+    )
