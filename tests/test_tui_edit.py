@@ -451,3 +451,18 @@ async def test_the_forms_fit_at_80x24_and_stay_usable(store: Any) -> None:
         text = screen_text(app)
         assert "Summary" in text and "Save" in text
         assert "Add an event in Dumair" in text
+
+
+def test_control_form_snapshot(snap_compare, store: Any) -> None:
+    """The form to record a change of control at 80x24, half filled in."""
+
+    async def run_before(pilot: Any) -> None:
+        pilot.app.jump_to(DUMAIR)
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await record_islamic_state(pilot)
+        for field in pilot.app.screen.query("Input"):
+            field.cursor_blink = False  # a steady cursor
+
+    assert snap_compare(app_on(store), terminal_size=(80, 24), run_before=run_before)

@@ -162,12 +162,12 @@ class PeriodForm(_Form):
         yield Row("Faction", self.faction, keys=("faction", "others"), id="row-faction")
         yield Row("Status", self.status, keys=("status",), id="row-status")
         yield Row("From", self.start, keys=("from",), hint=DATE_HINT, id="row-from")
-        yield Row("To", self.end, keys=("to",), hint="the last day held; empty while it lasts (a month or year: its last day)",
+        yield Row("To", self.end, keys=("to",), hint="the last day; empty while it lasts (a month or year: its last day)",
                   id="row-to")
         yield Row("Precision", self.precision, keys=("from_precision", "precision"), id="row-precision")
         yield Row("Confidence", self.confidence, keys=("confidence",), id="row-confidence")
         yield Row("Note", self.note, keys=("note",), id="row-note")
-        yield Row("Sources", self.source_list, keys=("sources",), hint="Backspace in the empty field takes the last off",
+        yield Row("Sources", self.source_list, keys=("sources",), hint="Enter adds · Backspace in the empty field drops the last",
                   id="row-sources")
 
     def fields(self) -> dict[str, Any]:
@@ -238,7 +238,7 @@ class EventForm(_Form):
         yield Row("Date", self.date, keys=("date",), hint=DATE_HINT, id="row-date")
         yield Row("Date to", self.date_to, keys=("date_to",), id="row-date-to")
         yield Row("Precision", self.precision, keys=("precision",), id="row-precision")
-        yield Row("Places", self.places, keys=("places",), hint="Enter adds · Backspace in the empty field takes the last off",
+        yield Row("Places", self.places, keys=("places",), hint="Enter adds · Backspace in the empty field drops the last",
                   id="row-places")
         actors = list(e.actors) if e else []
         for n in range(max(1, len(actors))):
@@ -290,7 +290,7 @@ class EventForm(_Form):
         source = FuzzyEditor(source_candidates(self.store, self.sources), value=figure.source if figure and figure.source else None,
                              text=source_label(self.store, figure.source) if figure and figure.source else "",
                              placeholder="its own source (optional): free text or search", free=True, what="source")
-        first = Row(f"Figure {n}", label, low, high, unit, approx, hint="a range: low and high (high empty: exactly low); ~ approximate")
+        first = Row(f"Figure {n}", label, low, high, unit, approx, hint="low to high (high empty: exactly low) · ~ approximate")
         second = Row("  its source", source)
         self.figure_rows.append((first, second))
         return first, second

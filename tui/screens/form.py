@@ -42,8 +42,6 @@ from store.text import shown
 
 from ..edited import Edited
 
-DROPDOWN_ROWS = 6  # candidates a fuzzy field lists under itself
-
 
 # --- editors -----------------------------------------------------------------------------------
 
@@ -558,7 +556,7 @@ class Row(Vertical):
         message.set_class(bool(text), "-shown")
         message.update(Text(text or ""))
 
-    def is_empty(self) -> bool:
+    def blank(self) -> bool:
         """Nothing typed or picked in any of the row's fields."""
         for editor in self.editors:
             if isinstance(editor, FuzzyEditor) and editor.text.strip():
@@ -745,6 +743,10 @@ class FormScreen(ModalScreen[ChangeRecord | None]):
             except StoreError as exc:
                 store_error = EditError(str(exc))
         general: str | None = None
+        if store_error is not None and store_error.field is None and str(store_error) == "nothing would change":
+            store_error, unchanged = None, True
+        else:
+            unchanged = False
         if store_error is not None:
             row = self.row_for(store_error.field)
             if row is None:
@@ -753,7 +755,7 @@ class FormScreen(ModalScreen[ChangeRecord | None]):
                 problems[row] = str(store_error)
         if not final and not self._tried:
             # A field still empty is not an error until a save is tried.
-            waiting = [row for row in problems if row.is_empty()]
+            waiting = [row for row in problems if row.blank()]
             for row in waiting:
                 del problems[row]
             waiting += [row for row in self.query(Row) if any(getattr(e, "pending", lambda: False)() for e in row.editors)]
@@ -773,7 +775,7 @@ class FormScreen(ModalScreen[ChangeRecord | None]):
             message.update(Text(f"{count} field{'s' if count != 1 else ''} to correct before saving"))
         elif store_error is None and change is None:
             message.set_class(False, "-error")
-            message.update(Text("Fill in the fields, then ctrl+s saves"))
+            message.update(Text("Nothing changed yet" if unchanged else "Fill in the fields, then ctrl+s saves"))
         elif change is not None:
             message.set_class(False, "-error")
             message.update(Text(f"Will record: {shown(change.summary, 300)}"))
