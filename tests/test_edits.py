@@ -12,7 +12,7 @@ import pytest
 
 from store import Store
 from store.edits import EditError, source_fields
-from store.storage import ReadOnlyError
+from store.storage import ReadOnlyError, StoreError
 
 BUNDLED = Path(__file__).resolve().parents[1] / "fixtures" / "damascus.json"
 DUMAIR = "C2346"
@@ -331,3 +331,32 @@ def test_free_text_sources() -> None:
     assert source_fields("phone call with a resident")["title"] == "phone call with a resident"
     with pytest.raises(EditError):
         source_fields(" , ")
+
+
+def test_the_author_comes_from_the_config_file_unless_the_environment_says(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('author = "Field\\u001b[31m Officer"\n', encoding="utf-8")
+    monkeypatch.setenv("FRONTLINES_CONFIG", str(config))
+    monkeypatch.delenv("FRONTLINES_AUTHOR")
+    change = store.record_control(DUMAIR, "isis", "contested", D("2018-06-01"), source=SOURCE)
+    assert change.author == "Field[31m Officer"  # the escape character dropped
+    config.write_text("author = [1, 2]\n", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"config.toml: 'author' must be a non-empty string"):
+        store.record_control(DUMAIR, "hts", "held", D("2018-07-01"), source=SOURCE)
+    config.write_text("author = \n", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"config.toml: invalid TOML"):
+        store.record_control(DUMAIR, "hts", "held", D("2018-07-01"), source=SOURCE)
+    assert len(store.log()) == 1  # nothing written by the refused ones
+
+
+def test_a_device_id_is_made_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from store import identity
+
+    monkeypatch.delenv("FRONTLINES_DEVICE")
+    monkeypatch.setattr("store.locate.user_data_dir", lambda: tmp_path / "data")
+    first = identity.device()
+    assert len(first) == 16 and first.isalnum()
+    assert identity.device() == first
+    assert (tmp_path / "data" / "device-id").read_text().strip() == first
