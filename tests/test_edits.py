@@ -360,3 +360,15 @@ def test_a_device_id_is_made_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_
     assert len(first) == 16 and first.isalnum()
     assert identity.device() == first
     assert (tmp_path / "data" / "device-id").read_text().strip() == first
+
+
+def test_the_bundled_data_set_opens_read_only_for_editing() -> None:
+    from store.locate import bundled_path
+
+    with Store.open_for_editing(bundled_path()) as store:
+        assert store.readonly
+        assert "bundled data set is never changed" in (store.read_only_reason or "")
+        with pytest.raises(ReadOnlyError):
+            store.undo()
+    with Store.open_for_editing(BUNDLED, read_only=True) as store:
+        assert store.read_only_reason == "opened read-only (--read-only)"
