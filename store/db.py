@@ -47,7 +47,7 @@ from .model import (
     sane,
 )
 from .parse import _Fields, build_records
-from .storage import DatabaseCorrupt, FrontlinesStorage, StoreError, Tables, check_shape, where
+from .storage import DatabaseCorrupt, FrontlinesStorage, StoreError, Tables, check_shape, real_path, where
 from .history import ChangeRecord, History, history_path, iter_ops
 from .tally import Tally
 from .tree import in_cycles, walk
@@ -161,6 +161,14 @@ class Store:
         if read_only:
             store = cls.open(path, readonly=True)
             store.read_only_reason = "opened read-only (--read-only)"
+            return store
+        from .locate import bundled_path
+
+        if real_path(path) == real_path(bundled_path()):
+            # The data set inside the installed package: a new release would
+            # replace it, and every user of the installation shares it.
+            store = cls.open(path, readonly=True)
+            store.read_only_reason = "the bundled data set is never changed; edit your own copy (frontlines where)"
             return store
         try:
             store = cls.open(path, readonly=False)

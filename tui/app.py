@@ -31,6 +31,7 @@ from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 from store.text import safe_message
 
 from .commands import FrontlinesCommands
+from .edited import Edited
 from .format import describe_changes, period_source_ids
 from .keymap import Keymap, conflicts, default_path, load_keymap
 from .theme import bloc_colours, theme_variable_defaults
@@ -150,6 +151,9 @@ class FrontlinesApp(App[None]):
                 tooltip="Edit the highlighted place's period on the date, or the highlighted event in the events pane"),
         Binding("D,delete", "delete", "Delete", show=False, id="app.delete",
                 tooltip="Delete the highlighted place's period on the date, or the highlighted event (asks first)"),
+        Binding("u", "undo", "Undo", show=False, id="app.undo",
+                tooltip="Undo the last change to the database (itself kept in its history)"),
+        Binding("U,ctrl+r", "redo", "Redo", show=False, id="app.redo", tooltip="Make the last undone change again"),
     ]
 
     # The state every pane follows: panes bind to these (data_bind) and draw
@@ -278,7 +282,8 @@ class FrontlinesApp(App[None]):
             return
         load_ui()
         bind = FrontlinesApp
-        yield TopBar(self.store.title, self.as_of, id="topbar").data_bind(day=bind.as_of, playing=bind.playing)
+        topbar = TopBar(self.store.title, self.as_of, id="topbar", read_only=self.store.read_only_reason is not None)
+        yield topbar.data_bind(day=bind.as_of, playing=bind.playing)
         yield Breadcrumb(self.store, id="breadcrumb").data_bind(region_id=bind.focus_region)
         with Horizontal(id="main"):
             yield MillerColumns(self.store, self.as_of, id="miller").data_bind(day=bind.as_of)
@@ -419,6 +424,69 @@ class FrontlinesApp(App[None]):
         main = self.main_screen.query_one("#main")
         main.set_class(narrow, "-narrow")
         main.set_class(width < MAP_BESIDE, "-map-alone")  # too narrow for the map beside the details
+
+    # --- changes to the database -------------------------------------------------------------
+
+    def refuse_if_read_only(self) -> bool:
+        """True (after saying why) if the database cannot be changed here."""
+        if not self.store.readonly:
+            return False
+        why = self.store.read_only_reason or "the database was opened read-only"
+        self.main_screen.query_one(Chronicle).say([f"Read-only: {why}."])
+        self.bell()
+        return True
+
+    def on_edited(self, message: Edited) -> None:
+        """A change was written: every view drawn again from the store as it now is."""
+        for screen in self.screen_stack:
+            for widget in [screen, *screen.query("*")]:
+                redraw = getattr(widget, "data_changed", None)
+                if callable(redraw):
+                    redraw()
+        change = message.change
+        keys = {b.id: self.key_for(b) for b in self.app_bindings()}
+        if change.kind == "undo":
+            said = f"Undone: {change.summary.removeprefix('undid: ')} ({keys['app.redo']} redoes it)"
+        elif change.kind == "redo":
+            said = f"Redone: {change.summary.removeprefix('redid: ')} ({keys['app.undo']} undoes it)"
+        else:
+            said = f"Saved: {change.summary} ({keys['app.undo']} undoes it)"
+        self.main_screen.query_one(Chronicle).say([said])
+        if message.place and message.place in self.store.regions and message.place != self.focus_region:
+            self.jump_to(message.place, record=False)
+
+    def action_undo(self) -> None:
+        self._undo_or_redo(undo=True)
+
+    def action_redo(self) -> None:
+        self._undo_or_redo(undo=False)
+
+    def _undo_or_redo(self, *, undo: bool) -> None:
+        if self.refuse_if_read_only():
+            return
+        from store.edits import EditError
+
+        try:
+            change = self.store.undo() if undo else self.store.redo()
+        except EditError as exc:
+            self.main_screen.query_one(Chronicle).say([f"{str(exc)[0].upper()}{str(exc)[1:]}."])
+            self.bell()
+            return
+        except StoreError as exc:  # the disk full, the history unwritable: nothing was changed
+            self.notify(safe_message(str(exc)), title="Not saved", severity="error", timeout=10, markup=False)
+            return
+        self.post_message(Edited(change))
+
+    def compact_on_exit(self) -> str | None:
+        """Fold this session's changes into the database file; why not, if it could not."""
+        store = self._store
+        if store is None or store.readonly or not store.pending_changes:
+            return None
+        try:
+            store.compact()
+        except StoreError as exc:
+            return f"{exc} (the changes are safe in {store.history_file.name}; they are folded in next time)"
+        return None
 
     # --- the map ---------------------------------------------------------------------------------
 
@@ -910,11 +978,13 @@ def run_explorer(
     if note:
         app.startup_notes.append(note)
     app.run()
-    why = app.save_state()
-    if why:
-        import sys
+    import sys
 
-        print(f"frontlines: {safe_message(why)}", file=sys.stderr)
+    for why in (app.save_state(), app.compact_on_exit()):
+        if why:
+            print(f"frontlines: {safe_message(why)}", file=sys.stderr)
+    if app._store is not None:
+        app._store.close()
     return (app.return_code or 0), app.load_error
 
 

@@ -126,6 +126,11 @@ class ChangesScreen(Screen[tuple[str, date] | None]):
     def _date_changed(self) -> None:
         self.refresh_view()
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): listed again, the highlighted row kept."""
+        if self.is_mounted:
+            self.refresh_view()
+
     def refresh_view(self) -> None:
         app = self.fl_app
         if self.chosen_since is not None:

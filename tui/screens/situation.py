@@ -143,6 +143,11 @@ class SituationScreen(Screen[str | None]):
     def _date_changed(self) -> None:
         self.refresh_view()
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): listed again, the highlighted row kept."""
+        if self.is_mounted:
+            self.refresh_view()
+
     @property
     def day(self) -> date:
         return self.fl_app.as_of

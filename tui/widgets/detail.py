@@ -247,6 +247,13 @@ class DetailPane(LineView, can_focus=True):
     def on_resize(self) -> None:
         self._update_lines()
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): every section and chart made anew."""
+        self._strip_chart = TimelineStrip(self.store)
+        self._chart = ControlChart(self.store)
+        self._built = self._drawn_for = None
+        self._changed()
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         # A new theme: new bloc colours and base style, in every section and strip.
@@ -286,6 +293,11 @@ class DetailPane(LineView, can_focus=True):
         if region.note:
             text.append("\nNote ", style=LABEL)
             text.append(region.note, style="italic")
+        edited = self.store.last_change(place=region.id)
+        if edited is not None:
+            text.append("\nLast edited ", style=LABEL)
+            text.append(f"by {edited.author} on {edited.when}")
+            text.append(f" — {edited.summary}", style=DIM)
         return Text("\n").join(line for line in text.split("\n") if line.plain) if text.plain else text
 
     def _control(self, control: Control) -> Text:

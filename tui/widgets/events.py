@@ -296,6 +296,12 @@ class EventsPane(FollowsState, Vertical):
     def watch_region_id(self) -> None:
         self._update()
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): the events queried again, the cursor kept on its event."""
+        self._query = None
+        self._shown_for = None
+        self._update()
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self.is_mounted:

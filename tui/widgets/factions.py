@@ -186,6 +186,13 @@ class FactionsPane(FollowsState, Vertical):
         if self.is_mounted and self._shown_for is not None and self._shown_for[1] != self.app.theme:
             self._update()  # another theme: relabel in its colours
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): the counts and holdings made again."""
+        self._shown_for = None
+        self._update()
+        if self.is_mounted:
+            self._fill_holdings()
+
     def _update(self) -> None:
         """Relabel for the date (and theme); a hidden pane waits until it shows."""
         if not self.is_mounted or not self.display or self._shown_for == (self.day, self.app.theme):

@@ -112,6 +112,12 @@ class MapPane(Widget, can_focus=True):
     def watch_day(self) -> None:
         self._changed()
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): the places of the area keyed again."""
+        if self._items is not None:
+            self._items = MapItems(self.store, self._items.area_id)
+        self._changed()
+
     def _changed(self) -> None:
         self._frame_for = None
         self.refresh()

@@ -109,6 +109,12 @@ class PlaceColumn(RowList):
         self._controls.clear()
         self.invalidate()
 
+    def data_changed(self) -> None:
+        """The database changed (an edit): every row drawn anew."""
+        self._controls.clear()
+        self.shared_lines.clear()
+        self.invalidate()
+
     @property
     def colours(self) -> dict[str, str]:
         """Bloc colours of the current theme (kept until the styles change)."""

@@ -27,14 +27,18 @@ class TopBar(Widget):
     playing: reactive[bool] = reactive(False)
     """Whether time is playing (bound to the app's)."""
 
-    def __init__(self, title: str, day: date, *, id: str | None = None) -> None:
+    def __init__(self, title: str, day: date, *, id: str | None = None, read_only: bool = False) -> None:
         super().__init__(id=id)
         self.title = title
+        self.read_only = read_only  # the database cannot be changed here: marked, so nobody types in vain
         self.set_reactive(TopBar.day, day)
 
     def render(self) -> Text:
         width = max(20, self.content_size.width or (self.app.size.width - 2))
         right = Text()
+        if self.read_only:
+            right.append(" read-only ", style="bold reverse")
+            right.append("  ")
         if self.playing:
             right.append("▶ playing  ", style="bold")
         right.append("as of ", style="dim")
