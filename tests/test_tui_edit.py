@@ -19,10 +19,11 @@ from tui.app import make_app
 from tui.screens.choose import ChoiceScreen
 from tui.screens.edit_forms import ControlForm, EventForm, PeriodForm
 from tui.screens.form import FormScreen, Row
+from tui.widgets.detail import DetailPane
 from tui.widgets.events import EventsPane
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "damascus.json"
-DUMAIR, OLD_CITY = "C2346", "C10011027"
+DUMAIR, DUMAIR_AREA, OLD_CITY = "C2346", "SY030203", "C10011027"
 
 
 @pytest.fixture
@@ -86,7 +87,12 @@ async def record_islamic_state(pilot: Any, source: str = "SANA, Dumair changes h
 
 async def test_record_a_change_for_dumair(store: Any) -> None:
     app = app_on(store)
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
+        detail = app.main_screen.query_one(DetailPane)
+        app.jump_to(DUMAIR_AREA)
+        await pilot.pause()
+        area_before = (detail.section("breakdown"), detail.section("over-time"))
+        assert "Islamic State" not in area_before[0]
         await open_on(pilot, app, DUMAIR, "r")
         assert isinstance(app.screen, ControlForm)
         # Nothing is red before anything is typed; the date is the explorer's.
@@ -98,6 +104,18 @@ async def test_record_a_change_for_dumair(store: Any) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, FormScreen)
+        # On screen at once: the details, the history, the column, the status line.
+        assert "Islamic State" in detail.section("control")
+        assert "2018-06-01 → …" in detail.section("history")
+        assert "Last edited by field-tester on" in detail.section("about")
+        shown = screen_text(app)
+        assert "Saved: Dumair: Islamic State (contested) from 2018-06-01" in shown
+        assert any("Dumair" in line and "◆" in line for line in shown.splitlines())  # the jihadist bloc's glyph
+        # The area above it: its breakdown and its chart.
+        app.jump_to(DUMAIR_AREA)
+        await pilot.pause()
+        assert "Islamic State" in detail.section("breakdown")
+        assert detail.section("over-time") != area_before[1]
     change = store.log()[-1]
     assert change.kind == "control" and change.author == "field-tester" and change.device == "laptop-7"
     assert change.summary.startswith("Dumair: Islamic State (contested) from 2018-06-01")
@@ -119,11 +137,13 @@ async def test_an_existing_source_is_picked_by_search(store: Any) -> None:
         await type_text(pilot, "isis")
         await pilot.press("enter", "tab", "tab", "tab")
         await type_text(pilot, "syriadirect")
-        await pilot.press("down", "enter")  # past "new source", to the existing one
+        await pilot.press("down", "enter")  # past "new source", to the existing one; on to its date
         await pilot.pause()
         assert "existing source:" in row(app, "row-source").message
-        await pilot.press("ctrl+s")
+        assert app.screen.focused is app.screen.query_one("#control-source-date")
+        await pilot.press("enter", "enter", "enter")  # the confidence, the note: Enter on the last field saves
         await pilot.pause()
+        assert not isinstance(app.screen, FormScreen)
     assert store.period_at(DUMAIR, date(2018, 6, 1)).sources == ("syriadirect-2018-04-19",)
     assert len(store.log()[-1].ops) == 2  # no new source was added
 
@@ -201,6 +221,9 @@ async def test_markup_typed_is_saved_and_shown_literally(store: Any) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.is_running  # the click-action text did not run
+        detail = app.main_screen.query_one(DetailPane)
+        assert "[red]x[/] [link=https://evil]y[/link]" in detail.section("control")
+        assert "[@click=app.quit]" in detail.section("sources")
     period = store.period_at(DUMAIR, date(2018, 6, 1))
     assert period.note == "[red]x[/] [link=https://evil]y[/link]"
     source = store.sources[period.sources[0]]

@@ -707,6 +707,12 @@ class FormScreen(ModalScreen[ChangeRecord | None]):
     def on_descendant_blur(self) -> None:
         self.schedule_check()
 
+    @on(Input.Submitted)
+    def _enter_in_text(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, TextEditor):
+            event.stop()
+            self.advance(event.input)
+
     def schedule_check(self) -> None:
         """Check once after the changes now queued (a paste is one check)."""
         if not self._check_pending:
