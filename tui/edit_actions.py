@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from .app import FrontlinesApp
 
 
+def sentence(message: object) -> str:
+    from .screens.form import sentence as as_sentence
+
+    return as_sentence(message)
+
+
 def writable(app: FrontlinesApp) -> bool:
     """True if the database can be changed; else say why (and open nothing)."""
     store = app.store
@@ -103,7 +109,7 @@ def _offer_record_instead(app: FrontlinesApp, place: str, why: str) -> None:
 
     name = app.store.regions[place].name
     choices = [(Text(f"Record a change of control on {name} instead"), True), (Text("Cancel"), False)]
-    app.push_screen(ChoiceScreen(f"{shown(why, 300)}.", choices, hint="Enter picks · Esc closes"), chosen)
+    app.push_screen(ChoiceScreen(f"{sentence(why)}.", choices, hint="Enter picks · Esc closes"), chosen)
 
 
 def edit(app: FrontlinesApp) -> None:
@@ -186,7 +192,7 @@ def delete(app: FrontlinesApp) -> None:
             (Text(f"Delete it, and {fix.label}"), fix.code) for fix in exc.fixes
         ]
         choices.append((Text("Keep it (nothing is deleted)"), None))
-        title = f"Delete {shown(what, 200)}? {shown(exc, 300)}."
+        title = f"Delete {shown(what, 200)}? {sentence(exc)}."
         app.push_screen(ChoiceScreen[str | None](title, choices, hint="Enter picks · Esc keeps it"),
                         lambda code: commit(code) if code is not None else None)
         return

@@ -103,7 +103,8 @@ class ControlForm(_Form):
         source = self.source
         row = self.query_one("#row-source", Row)
         if source.picked is not None:
-            out[row] = f"existing source: {source_label(self.store, source.picked)}"
+            found = self.store.sources.get(str(source.picked))
+            out[row] = f"existing source: {found.citation if found else source.picked}"
         elif source.text.strip():
             out[row] = f"new source: {describe_new_source(source.text)}"
         typed = self.date.partial()

@@ -869,7 +869,7 @@ class FormScreen(ModalScreen[ChangeRecord | None]):
                 self._commit(code)
 
         self.app.push_screen(
-            ChoiceScreen[str | None](f"{shown(error, 300)}. Save it how?", choices, hint="Enter picks · Esc goes back to the form"),
+            ChoiceScreen[str | None](f"{sentence(error)}. Save it how?", choices, hint="Enter picks · Esc goes back to the form"),
             chosen,
         )
 
@@ -975,8 +975,17 @@ class SourceIndex:
 
 
 def source_label(store: Store, source_id: str) -> str:
+    """A source in a line of picks: its publication and date (the id if it is gone)."""
     source = store.sources.get(source_id)
-    return source.citation if source else source_id
+    if source is None:
+        return source_id
+    return f"{source.publication}, {source.date}" if source.date else source.publication
+
+
+def sentence(message: object) -> str:
+    """A store message as a sentence: a capital first, cleaned for the screen."""
+    text = shown(message, 300)
+    return text[:1].upper() + text[1:]
 
 
 def source_candidates(store: Store, index: SourceIndex, *, free: bool = True) -> Callable[[str], list[Candidate]]:
@@ -993,7 +1002,7 @@ def source_candidates(store: Store, index: SourceIndex, *, free: bool = True) ->
             source = store.sources[sid]
             label = Text(source.citation, no_wrap=True, overflow="ellipsis")
             label.append(f"  [{sid}]", style="dim")
-            out.append((label, sid, source.citation))
+            out.append((label, sid, source_label(store, sid)))
         return out
 
     return find
