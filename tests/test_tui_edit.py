@@ -245,6 +245,37 @@ async def test_an_unknown_faction_is_told_and_nothing_saved(store: Any) -> None:
     assert history_bytes(store) is None
 
 
+async def test_a_disk_that_cannot_be_written_keeps_the_form_and_loses_nothing(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    from unittest import mock
+
+    from store.history import History
+
+    real_write = History._write
+
+    def disk_full(self: Any, data: bytes) -> None:
+        with mock.patch("os.write", side_effect=OSError(errno.ENOSPC, "No space left on device")):
+            real_write(self, data)
+
+    app = app_on(store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_on(pilot, app, DUMAIR, "r")
+        await record_islamic_state(pilot)
+        monkeypatch.setattr(History, "_write", disk_full)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ControlForm)  # still open, everything typed still there
+        assert "Not saved:" in screen_text(app) and "No space left on device; nothing was saved" in screen_text(app)
+        assert store.log() == [] and store.period_at(DUMAIR, date(2018, 6, 1)).faction == "saa"
+        monkeypatch.setattr(History, "_write", real_write)  # room again: the same form saves
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormScreen)
+    assert [c.kind for c in store.log()] == ["control"]
+    with Store.open(store.path) as again:
+        assert len(again.log()) == 1
+
+
 async def test_escape_closes_the_form_and_writes_nothing(store: Any) -> None:
     app = app_on(store)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -339,23 +370,33 @@ async def test_add_an_event_with_an_actor_and_a_figure_range(store: Any) -> None
     async with app.run_test(size=(100, 40)) as pilot:
         await open_on(pilot, app, DUMAIR, "A")
         assert isinstance(app.screen, EventForm)
-        assert "Dumair" in row(app, "row-places").query_one(".picked").render().plain  # type: ignore[attr-defined]
+        places = row(app, "row-places")
+        assert places.query_one(".picked").render().plain == "Dumair"  # type: ignore[attr-defined]
         await type_text(pilot, "offen")
         await pilot.press("enter")  # type: offensive; on to the title
         await type_text(pilot, "[red]Raid[/] on the airbase")
         await pilot.press("tab", "tab", "tab", "tab")  # date (as of), date to, precision, places
-        await pilot.press("tab")  # the places' field, left empty: on to actor 1
+        await type_text(pilot, "douma")
+        await pilot.press("enter")  # adds the best match; the field stays for another
+        assert places.query_one(".picked").render().plain == "Dumair · Douma"  # type: ignore[attr-defined]
+        await pilot.press("enter")  # the field empty: on to actor 1
         await type_text(pilot, "islamic state")
         await pilot.press("enter")
         await pilot.press("a")  # the role: a letter jumps to the first role with it
+        await pilot.press("tab", "enter")  # "+ Actor": a second row, its faction focused
         await pilot.pause()
+        await type_text(pilot, "SAA")
+        await pilot.press("enter", "left")  # party -> defender
         await pilot.press("tab", "tab")  # past "+ Actor" to figure 1
         await type_text(pilot, "killed")
         await pilot.press("tab")
         await type_text(pilot, "12")
         await pilot.press("tab")
         await type_text(pilot, "20")
-        app.screen.query_one("#event-sources Input").focus()
+        await pilot.press("tab", "tab", "tab")  # the unit (people), approximate, the figure's own source
+        await type_text(pilot, "syriadirect")
+        await pilot.press("down", "enter")
+        await pilot.press("tab")  # past "+ Figure" to the sources
         await type_text(pilot, "SOHR, Raid on Dumair airbase, https://syriahr.com/x")
         await pilot.press("enter")
         await pilot.pause()
@@ -366,9 +407,10 @@ async def test_add_an_event_with_an_actor_and_a_figure_range(store: Any) -> None
         change = store.log()[-1]
         assert change.kind == "event"
         event = next(e for e in store.events.values() if e.title == "[red]Raid[/] on the airbase")
-        assert event.type == "offensive" and event.date == "2018-06-01" and event.places == (DUMAIR,)
-        assert [(a.faction, a.role) for a in event.actors] == [("isis", "attacker")]
-        assert [(f.label, f.low, f.high) for f in event.figures] == [("killed", 12, 20)]
+        assert event.type == "offensive" and event.date == "2018-06-01" and event.places == (DUMAIR, "C2338")
+        assert [(a.faction, a.role) for a in event.actors] == [("isis", "attacker"), ("saa", "defender")]
+        assert [(f.label, f.low, f.high, f.source) for f in event.figures] == [("killed", 12, 20, "syriadirect-2018-04-19")]
+        assert store.sources[event.sources[0]].publication == "SOHR"
         # It is in the events pane, its title as typed.
         await pilot.press("e")
         await pilot.pause()
