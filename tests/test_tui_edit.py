@@ -317,6 +317,24 @@ async def test_a_period_edit_that_overlaps_is_explained_and_fixed_if_asked(store
     assert store.log()[-1].kind == "edit"
 
 
+async def test_a_period_known_to_the_month_keeps_its_precision_when_edited(store: Any) -> None:
+    app = app_on(store, date(2016, 6, 1))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_on(pilot, app, "C2287", "f2")
+        assert isinstance(app.screen, PeriodForm)
+        assert app.screen.query_one("#period-from").value == "2016-05"
+        assert app.screen.query_one("#period-precision").value == "month"
+        assert "Nothing changed yet" in screen_text(app)
+        app.screen.query_one("#period-confidence").focus()
+        await pilot.press("h")  # high (it was low)
+        await pilot.pause()
+        assert "Will record:" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    period = store.periods["p-C2287-1"]
+    assert (period.start, period.from_precision, period.confidence) == (date(2016, 5, 1), "month", "high")
+
+
 async def test_delete_asks_first_and_escape_keeps_the_period(store: Any) -> None:
     app = app_on(store)
     async with app.run_test(size=(100, 32)) as pilot:

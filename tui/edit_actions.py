@@ -69,17 +69,27 @@ def add_event(app: FrontlinesApp, place: str | None = None) -> None:
         app.push_screen(EventForm(app.store, place=place, day=app.as_of))
 
 
+def in_events_pane(app: FrontlinesApp) -> bool:
+    """Whether the events pane shows and has the focus (the keys then act on its event)."""
+    from .widgets.events import EventsPane
+
+    if app.pane != "events" or len(app.screen_stack) > 1:
+        return False
+    panes = app.main_screen.query(EventsPane)
+    focused = app.main_screen.focused
+    return bool(panes) and focused is not None and panes.first() in focused.ancestors_with_self
+
+
 def highlighted_event(app: FrontlinesApp) -> Event | None:
     """The event highlighted in the events pane, when that pane has the focus."""
     from .widgets.events import EventsPane
 
-    if app.pane != "events" or len(app.screen_stack) > 1:
-        return None
-    panes = app.main_screen.query(EventsPane)
-    focused = app.main_screen.focused
-    if not panes or focused is None or panes.first() not in focused.ancestors_with_self:
-        return None
-    return panes.first().highlighted_event
+    return app.main_screen.query_one(EventsPane).highlighted_event if in_events_pane(app) else None
+
+
+def _no_event(app: FrontlinesApp) -> None:
+    app.notify("No event is highlighted (the list is empty here).", markup=False)
+    app.bell()
 
 
 def highlighted_period(app: FrontlinesApp) -> tuple[str, Period | None] | None:
@@ -123,6 +133,9 @@ def edit(app: FrontlinesApp) -> None:
     if event is not None:
         app.push_screen(EventForm(app.store, place=app.focus_region, event=event))
         return
+    if in_events_pane(app):
+        _no_event(app)
+        return
     found = highlighted_period(app)
     if found is None:
         return
@@ -155,6 +168,9 @@ def delete(app: FrontlinesApp) -> None:
     if event is not None:
         table, record_id, place = "events", event.id, app.focus_region
         what = f"the event of {event.date}: {event.title}"
+    elif in_events_pane(app):
+        _no_event(app)
+        return
     else:
         found = highlighted_period(app)
         if found is None:

@@ -150,7 +150,10 @@ class PeriodForm(_Form):
         self.faction = FuzzyEditor(faction_candidates(self.store), value=p.faction, text=_faction_text(self.store, p.faction),
                                    what="faction", id="period-faction")
         self.status = ChoiceEditor(STATUSES, p.status, id="period-status")
-        self.start = TextEditor(p.start.isoformat(), id="period-from", date=True)
+        # As recorded: a month or a year when the period is known to that precision from its first day.
+        whole = (p.from_precision == "month" and p.start.day == 1) or (p.from_precision == "year" and (p.start.month, p.start.day) == (1, 1))
+        self._from_text = p.since_text if whole else p.start.isoformat()
+        self.start = TextEditor(self._from_text, id="period-from", date=True)
         self.end = TextEditor(p.end.isoformat() if p.end else "", placeholder="empty: ongoing", id="period-to", date=True)
         self.precision = ChoiceEditor(PRECISIONS, p.from_precision, id="period-precision")
         self.confidence = ChoiceEditor(CONFIDENCES, p.confidence, id="period-confidence")
@@ -170,6 +173,12 @@ class PeriodForm(_Form):
         yield Row("Note", self.note, keys=("note",), id="row-note")
         yield Row("Sources", self.source_list, keys=("sources",), hint="Enter adds · Backspace in the empty field drops the last",
                   id="row-sources")
+
+    @on(TextEditor.Changed, "#period-from")
+    def _from_typed(self) -> None:
+        typed = self.start.partial()
+        if typed is not None and self.start.value != self._from_text:
+            self.precision.value = typed.precision
 
     def fields(self) -> dict[str, Any]:
         start = self.start.partial()
