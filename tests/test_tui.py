@@ -755,7 +755,7 @@ async def test_keymap_remaps_by_id_and_warns_about_unknown_ids(app_factory, tmp_
         encoding="utf-8",
     )
     app = app_factory(at=D("2018-04-19"), keymap_path=keymap)
-    async with app.run_test(size=(120, 60)) as pilot:
+    async with app.run_test(size=(120, 80)) as pilot:  # the help tall enough to show list.down
         await pilot.pause()
         warnings = notifications(app)
         assert any("nav.nosuch" in w for w in warnings), warnings
