@@ -558,7 +558,8 @@ class Printer:
         count = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
         waiting = store.pending_changes
         if waiting:
-            count += f"; {waiting} in all not yet folded into the database file (`frontlines compact`)"
+            count += (f"; {waiting}{' in all' if filtered else ''} not yet in the database file itself "
+                      "(`frontlines compact` folds them in)")
         self.line((count, DIM))
 
     # --- validate -----------------------------------------------------------------------
