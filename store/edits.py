@@ -207,7 +207,7 @@ def compact(store: Store) -> bool:
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
-def source_fields(text: str) -> dict[str, Any]:
+def source_fields(text: str, field: str = "source") -> dict[str, Any]:
     """A source from free text: "Publication, Title, https://address" (any of the three).
 
     The address is found wherever it is; the rest is the publication, then
@@ -223,7 +223,7 @@ def source_fields(text: str) -> dict[str, Any]:
     if not publication and url:
         publication = re.sub(r"^(?:https?://)?(?:www\.)?([^/]+).*$", r"\1", url, flags=re.IGNORECASE)
     if not publication:
-        raise EditError("a source needs a publication, a title or an address", "source")
+        raise EditError("a source needs a publication, a title or an address", field)
     return {"publication": publication, "title": title or publication, "url": url}
 
 
@@ -253,7 +253,7 @@ def source_op(store: Store, source: str | Mapping[str, Any], used: set[str], fie
             raise EditError("a source is required", field)
         if text in store.sources:
             return text, None
-        fields: dict[str, Any] = source_fields(text)
+        fields: dict[str, Any] = source_fields(text, field)
     else:
         fields = {k: v for k, v in source.items() if v not in (None, "")}
         if fields.get("id") in store.sources and len(fields) == 1:
@@ -261,7 +261,7 @@ def source_op(store: Store, source: str | Mapping[str, Any], used: set[str], fie
         if not fields.get("publication") and not fields.get("title") and not fields.get("url"):
             raise EditError("a source needs a publication, a title or an address", field)
         if not fields.get("publication"):
-            fields["publication"] = source_fields(str(fields.get("url") or fields.get("title")))["publication"]
+            fields["publication"] = source_fields(str(fields.get("url") or fields.get("title")), field)["publication"]
         fields.setdefault("title", fields["publication"])
     when = fields.get("date")
     if when:
@@ -460,7 +460,7 @@ def record_control(
         if before is not None:
             summary += f", after {_situation_text(store, before.faction, before.status)}"
     else:
-        summary += f" ({len(changed)} places)"
+        summary += f" ({len(changed)} place{'s' if len(changed) != 1 else ''})"
     return commit(store, "control", summary, ops, [region_id, *changed], dry_run=dry_run)
 
 

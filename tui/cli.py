@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
+# A writing command folds the changes waiting beside the database into its
+# file (a full rewrite) once this many are waiting; until then each change is
+# one line appended to the history file (durable, and fast on a big database).
+COMPACT_AT = 50
+
 
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAIL) -> None:
@@ -160,6 +165,24 @@ JSON (--json): one object
            sources: [{_SOURCE}]}}]""",
 }
 
+_CHANGE = """\
+  id        the change's id, unique across laptops (sortable by time)
+  at        when it was made, UTC: YYYY-MM-DDTHH:MM:SSZ
+  author    who made it ($FRONTLINES_AUTHOR, else `author` in config.toml, else
+            the user name); device: this computer's id ($FRONTLINES_DEVICE)
+  kind      control, event, edit, delete, undo or redo
+  summary   one line saying what changed
+  places    ids of the places whose records it touched
+  ops       [{table, id, before, after}]: whole records before and after
+            (before null: added; after null: removed)
+  reverts   (an undo) the id of the change it took back; reapplies: (a redo)
+            the id of the change it made again"""
+
+_CHANGE_HELP = "JSON (--json): the change, as the history beside the database keeps it\n" + _CHANGE
+JSON_HELP["record control"] = JSON_HELP["record event"] = _CHANGE_HELP
+JSON_HELP["undo"] = JSON_HELP["redo"] = "JSON (--json): the undo (or redo), itself a change\n" + _CHANGE
+JSON_HELP["log"] = "JSON (--json): a list, oldest first, of changes\n" + _CHANGE
+
 BLOC_WORDS = "government, opposition, jihadist, kurdish, other or not-recorded"
 
 # (name, one line of help): what the bare command lists when it cannot open the explorer.
@@ -172,6 +195,11 @@ COMMANDS = (
     ("events", "events, oldest first (with those of places under --place)"),
     ("factions", "factions by bloc, with glyphs, colours and the places each held"),
     ("history", "every control period of one place"),
+    ("record", "record a change of control (record control) or an event (record event), with its source"),
+    ("undo", "take back the last change made to the database (the undo is itself logged)"),
+    ("redo", "make the last undone change again"),
+    ("log", "the audit trail: every change, when, by whom, on which device"),
+    ("compact", "fold the changes waiting beside the database into the database file"),
     ("import", "add data from other formats to the database (one transaction per file)"),
     ("validate", "check the database: references, overlapping or inverted periods, sources"),
     ("where", "print the path of the database that would be used"),
@@ -202,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="database file (default: $FRONTLINES_DB, else your copy of the bundled data)")
     common.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
                         help="no colour (also when NO_COLOR is set); glyphs carry the meaning")
+    common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="open the database read-only: the explorer allows no editing (the commands "
+                             "that only read take it too; record, undo, redo and compact refuse it)")
 
     parser = _Parser(
         prog="frontlines",
@@ -314,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     at_option(p, "the date whose period is marked current")
     json_option(p)
 
+    _record_commands(command, commands, common, json_option)
+
     p = command("import")
     kinds = p.add_subparsers(dest="import_kind", metavar="KIND", parser_class=_Parser, required=True)
     b = kinds.add_parser(
@@ -340,6 +373,104 @@ def build_parser() -> argparse.ArgumentParser:
     command("where", "Print the path of the database the other commands would read, and say on "
                      "standard error if that file does not exist (yet).")
     return parser
+
+
+def _record_commands(command: Any, commands: dict[str, argparse.ArgumentParser], common: argparse.ArgumentParser,
+                     json_option: Any) -> None:
+    """``record control``, ``record event``, ``undo``, ``redo``, ``log`` and ``compact``."""
+    p = command("record", "Record what you learned in the database: a change of control of a place "
+                          "(`record control`) or an event (`record event`), each with its source. The change "
+                          "is on disk when the command returns; undo it with `frontlines undo`.")
+    kinds = p.add_subparsers(dest="record_kind", metavar="KIND", parser_class=_Parser, required=True)
+
+    def kind(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        sub = kinds.add_parser(name, parents=[common], help=help_text, description=textwrap.fill(description, 78),
+                               epilog=JSON_HELP[f"record {name}"], formatter_class=argparse.RawDescriptionHelpFormatter)
+        commands[f"record {name}"] = sub
+        return sub
+
+    def source_option(sub: argparse.ArgumentParser, *, many: bool) -> None:
+        sub.add_argument(
+            "--source", metavar="TEXT", required=True, action="append" if many else "store",
+            dest="sources" if many else "source",
+            help="the source (required" + ("; repeatable" if many else "") + "): the id of a source already in the "
+                 "database, or \"Publication, Title, https://address\" (any of the three; a new source is added)",
+        )
+
+    def date_help(what: str) -> str:
+        return (f"{what}: YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known "
+                "(the first day, with that precision)")
+
+    c = kind("control", "record that a place changed hands (or status) on a date",
+             "Record that FACTION held PLACE (with --status) from --date on: the period covering that day "
+             "is closed the day before and a new one opened, to where the old one ended. On an area, every "
+             "place under it changes. Nothing is written if anything is wrong (exit 2).")
+    c.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    c.add_argument("--faction", metavar="FACTION", required=True,
+                   help="who held it from then: a faction's id, name, short or other name")
+    c.add_argument("--status", metavar="STATUS", required=True,
+                   help="held, contested, besieged or truce")
+    c.add_argument("--date", metavar="DATE", type=_date_arg, required=True, help=date_help("the first day"))
+    c.add_argument("--precision", metavar="P",
+                   help="how exactly the day is known: day, month or year (default: as --date was typed; "
+                        "never finer than it)")
+    source_option(c, many=False)
+    c.add_argument("--confidence", metavar="C", default="medium", help="high, medium or low (default: medium)")
+    c.add_argument("--note", metavar="TEXT", help="a note kept with the period")
+    c.add_argument("--others", metavar="F,...", help="factions present alongside it, comma-separated")
+    c.add_argument("--event", metavar="ID", help="the id of the event the change came with (it ends the old "
+                                                 "period and begins the new one)")
+    c.add_argument("--replace", action="store_true",
+                   help="if a period already starts on that day, change it instead of refusing")
+    json_option(c)
+
+    e = kind("event", "add an event (a takeover, an agreement, an evacuation, ...) with its places and sources",
+             "Add an event: its type, title, date or range, the places it happened in, the factions "
+             "involved and in what role, figures (how many people were evacuated, ...) and its sources.")
+    e.add_argument("--type", metavar="TYPE", required=True, dest="event_type",
+                   help="offensive, bombardment, siege, ceasefire, agreement, ultimatum, encirclement, surrender, "
+                        "evacuation, defection, takeover, deployment, withdrawal, split or declaration")
+    e.add_argument("--title", metavar="TEXT", required=True, help="one line saying what happened")
+    e.add_argument("--date", metavar="DATE", type=_date_arg, required=True, help=date_help("when it happened (or began)"))
+    e.add_argument("--to", metavar="DATE", type=_date_arg, help="the last day, for an event over several days")
+    e.add_argument("--precision", metavar="P",
+                   help="day, month, year, span (from --date to --to) or disputed (sources disagree between "
+                        "--date and --to); default: span with --to, else as --date was typed")
+    e.add_argument("--place", metavar="PLACE", action="append", dest="places", required=True,
+                   help="a place it happened in (repeatable): " + PLACE_HELP.split(": ", 1)[1])
+    e.add_argument("--actor", metavar="FACTION[:ROLE]", action="append", dest="actors",
+                   help="a faction involved (repeatable), and its role: took-control, lost-control, attacker, "
+                        "defender, party (the default), evacuated, defector, received-defectors, deployed, "
+                        "mediator; e.g. --actor saa:took-control --actor \"Jaysh al-Islam:evacuated\"")
+    e.add_argument("--figure", metavar="LABEL=LOW[-HIGH][~][@SOURCE]", action="append", dest="figures",
+                   help="a number the sources give (repeatable): what is counted, '=', the number or a range "
+                        "LOW-HIGH, '~' if approximate, optionally a unit (people by default), then '@' and its own "
+                        "source (an id or \"Publication, Title, URL\"); e.g. \"fighters evacuated=1500-2000~\", "
+                        "\"buses=40 buses@syriadirect-2018-04-20\"")
+    source_option(e, many=True)
+    e.add_argument("--confidence", metavar="C", default="medium", help="high, medium or low (default: medium)")
+    e.add_argument("--summary", metavar="TEXT", help="a few sentences on what happened")
+    json_option(e)
+
+    p = command("undo", "Take back the last change made to the database (the change before it, if run again). "
+                        "The undo is itself a change, kept in the log; `frontlines redo` makes the change again.")
+    json_option(p)
+    p = command("redo", "Make the change the last undo took back again (itself a change, kept in the log).")
+    json_option(p)
+
+    p = command("log", "The audit trail: every change made to the database, oldest first, with the time (UTC), "
+                       "the author, the device, what kind of change it was, what it changed and its id. "
+                       "Undone changes are marked.")
+    p.add_argument("--since", metavar="DATE", type=_date_arg,
+                   help=f"only changes made on or after this day: {DATE_FORMS} (a month or year means its first day)")
+    p.add_argument("--place", metavar="PLACE",
+                   help="only changes to this place or to places under it; " + PLACE_HELP)
+    json_option(p)
+
+    command("compact", "Fold the changes waiting beside the database (in DATABASE.changes) into the database "
+                       "file itself, in one atomic rewrite. Writing commands do it on their own once "
+                       f"{COMPACT_AT} changes are waiting, the explorer when it closes. The history of changes "
+                       "is kept: it is the log.")
 
 
 class _LevelOption(argparse.Action):
@@ -400,7 +531,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:
         # argparse reports them from the top-level parser: point to the
         # help of the command that was given them instead.
-        key = args.command if args.command != "import" else f"import {getattr(args, 'import_kind', '')}"
+        key = args.command
+        if key == "import":
+            key = f"import {getattr(args, 'import_kind', '')}"
+        elif key == "record":
+            key = f"record {getattr(args, 'record_kind', '')}"
         owner = args._commands.get(key, parser)
         owner.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
@@ -429,7 +564,14 @@ _NO_DATE = {
     "where": "it prints a path",
     "import": "it adds records, whatever their dates",
     "changes": "use --since and --until",
+    "record": "give the day of the change with --date",
+    "undo": "it takes back the last change",
+    "redo": "it makes the last undone change again",
+    "compact": "it folds the waiting changes into the file",
+    "log": "use --since",
 }
+# Commands that change the database: they take the writer's lock.
+_WRITING = ("record", "undo", "redo", "compact")
 
 
 def _origin(args: argparse.Namespace) -> str | None:
@@ -478,12 +620,17 @@ def run(args: argparse.Namespace) -> int:
         return cmd_where(path, origin)
 
     if args.command == "import":
+        if getattr(args, "read_only", False):
+            raise CliError("--read-only: `import` changes the database; leave --read-only out to change it", EXIT_USAGE)
         return cmd_import(path, args)
 
-    at: PartialDate | None = getattr(args, "at", None)
     no_color = bool(getattr(args, "no_color", False)) or bool(os.environ.get("NO_COLOR"))
+    if args.command in _WRITING:
+        return _write(path, args, origin, no_color)
+
+    at: PartialDate | None = getattr(args, "at", None)
     if args.command is None and not summary:
-        return _explorer(path, at, no_color, created)
+        return _explorer(path, at, no_color, created, read_only=bool(getattr(args, "read_only", False)))
 
     from store import Store, StoreError
 
@@ -524,6 +671,7 @@ def run(args: argparse.Namespace) -> int:
         "factions": cmd_factions,
         "history": cmd_history,
         "validate": cmd_validate,
+        "log": cmd_log,
     }[args.command]
     try:
         return handler(store, args, day, out)
@@ -550,16 +698,18 @@ def cmd_where(path: Any, origin: str | None) -> int:
     return EXIT_OK  # the path is the answer; the note says the commands would fail on it
 
 
-def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | None) -> int:
+def _explorer(path: Any, at: PartialDate | None, no_color: bool, created: str | None, *, read_only: bool = False) -> int:
     """The explorer: its screen comes up at once and the database opens
     behind it; if the database cannot be read, the same one-line error as
-    the commands', after the screen is gone."""
+    the commands', after the screen is gone. It opens the database to edit
+    it if it can (else read-only, saying why: another writer has it,
+    ``--read-only``, the file's mode)."""
     from tui.app import run_explorer
 
     def open_store() -> Store:  # in the explorer's worker thread, after its first frame
         from store import Store
 
-        return Store.open(path, readonly=True)
+        return Store.open_for_editing(path, read_only=read_only)
 
     code, error = run_explorer(
         open_store,
@@ -888,6 +1038,360 @@ def cmd_validate(store: Store, args: argparse.Namespace, day: date, out: Any) ->
     problems = store.validate()
     out.problems(store, problems)
     return EXIT_FAIL if problems else EXIT_OK
+
+
+# --- changing the database -------------------------------------------------------------
+
+
+def _write(path: Any, args: argparse.Namespace, origin: str | None, no_color: bool) -> int:
+    """A command that changes the database: it takes the writer's lock (a
+    second writer is refused, naming the PID holding it), makes its change
+    durable in the history file beside the database, and folds the waiting
+    changes into the file once :data:`COMPACT_AT` of them are waiting."""
+    from store import Store, StoreError
+    from store.storage import where
+
+    name = args.command if args.command != "record" else f"record {args.record_kind}"
+    if getattr(args, "read_only", False):
+        raise CliError(f"--read-only: `{name}` changes the database; leave --read-only out to change it", EXIT_USAGE)
+    try:
+        store = Store.open(path, readonly=False)
+    except StoreError as exc:
+        from store.storage import DatabaseLocked
+
+        if isinstance(exc, DatabaseLocked):  # "...: database is in use by PID N; it can still be opened read-only"
+            raise CliError(str(exc)) from None
+        raise CliError(_from_origin(str(exc), origin)) from None
+    try:
+        if store.readonly:  # the file's mode forbids writing, or its schema is newer than this frontlines
+            reason = getattr(store._storage, "readonly_reason", None) or "it can only be read"
+            raise CliError(f"{where(path)}: cannot change it: {reason}; nothing was changed")
+        for warning in store.warnings:
+            say(f"warning: {warning}")
+        from . import report
+
+        out = report.Printer(no_color=no_color)
+        handler = {
+            "record control": cmd_record_control,
+            "record event": cmd_record_event,
+            "undo": cmd_undo,
+            "redo": cmd_redo,
+            "compact": cmd_compact,
+        }[name]
+        try:
+            return handler(store, args, out)
+        except StoreError as exc:  # cannot write the history (disk full, permissions): nothing was saved
+            raise CliError(str(exc)) from None
+        finally:
+            out.flush()
+    finally:
+        store.close()
+
+
+def _fold_if_due(store: Store) -> int | None:
+    """Fold the waiting changes into the database file if :data:`COMPACT_AT`
+    are waiting; how many were folded. A failure only warns: the change is
+    already safe in the history file, and a later command folds it."""
+    from store import StoreError
+
+    waiting = store.pending_changes
+    if waiting < COMPACT_AT:
+        return None
+    try:
+        store.compact()
+    except StoreError as exc:
+        say(f"warning: the change is saved in {shown(store.history_file, 200)}, but the {waiting} changes waiting "
+            f"could not be folded into the database file ({exc}); `frontlines compact` tries again")
+        return None
+    return waiting
+
+
+def _done(store: Store, args: argparse.Namespace, out: Any, change: Any, verb: str) -> int:
+    folded = _fold_if_due(store)
+    if args.json:
+        _emit_json(change.to_json())
+    else:
+        out.change(change, verb, store=store, folded=folded)
+    return EXIT_OK
+
+
+# What the store calls each input, as the command line names it.
+_CONTROL_FIELDS = {
+    "place": "PLACE", "faction": "--faction", "others": "--others", "status": "--status", "date": "--date",
+    "precision": "--precision", "confidence": "--confidence", "event": "--event", "source": "--source",
+    "note": "--note",
+}
+_EVENT_FIELDS = {
+    "type": "--type", "title": "--title", "date": "--date", "date_to": "--to", "precision": "--precision",
+    "places": "--place", "actors": "--actor", "figures": "--figure", "sources": "--source",
+    "confidence": "--confidence", "summary": "--summary", "source": "--source",
+}
+
+
+def _edit_error(exc: Any, fields: dict[str, str], typed: dict[str, Sequence[str]] | None = None) -> CliError:
+    """An :class:`~store.edits.EditError` as one line naming the option at
+    fault: "--date: 2019-01-05 is outside the data (...)"; exit 2."""
+    import re
+
+    message = str(exc)
+    field = exc.field or ""
+    parts = field.split(".")
+    option = fields.get(parts[0])
+    if option is None:
+        return CliError(message, EXIT_USAGE)
+    if len(parts) > 1 and parts[1].isdigit():
+        number = int(parts[1])
+        values = (typed or {}).get(parts[0]) or ()
+        if 0 < number <= len(values):
+            option = f"{option} '{shown(values[number - 1], 50)}'"
+        else:
+            option = f"{option} #{number}"
+        # The store's own "figure 2: " or "figures.2.low: " is said by the option now.
+        message = re.sub(r"^(?:(?:figure|actor|source) \d+|[a-z_]+(?:\.\d+)?(?:\.[a-z_]+)?): ", "", message)
+    elif message.startswith(f"{parts[0]}: "):
+        message = message[len(parts[0]) + 2 :]
+    return CliError(f"{option}: {message}", EXIT_USAGE)
+
+
+_PRECISION_ORDER = {"day": 0, "month": 1, "year": 2}
+
+
+def _precision(when: PartialDate, asked: str | None, option: str = "--date") -> str | None:
+    """The precision of a date: as typed, or coarser if asked; never finer than typed."""
+    if asked is None:
+        return None
+    precision = asked.strip().casefold()
+    typed = _PRECISION_ORDER.get(when.precision, 0)
+    wanted = _PRECISION_ORDER.get(precision)
+    if wanted is not None and wanted < typed:
+        need = "the whole date, YYYY-MM-DD" if precision == "day" else "YYYY-MM"
+        _usage(f"--precision {precision}: {option} {when.text} gives only the {when.precision}; "
+               f"for a precision of a {precision} give {need}")
+    return precision
+
+
+def _faction_arg(store: Store, query: str, option: str) -> str:
+    """A faction by id, name, short or other name; unknown: exit 2, with the closest names."""
+    import difflib
+
+    from store import matching
+
+    found = store.resolve_faction(query.strip())
+    if found is not None:
+        return found.id
+    key = matching.fold(query)
+    labels: dict[str, Any] = {}
+    for faction in store.factions.values():
+        for label in (faction.id, faction.name, faction.short, *faction.alt_names):
+            if label:
+                labels.setdefault(matching.fold(label), faction)
+    close = difflib.get_close_matches(key, list(labels), n=3, cutoff=0.7)
+    if len(key) >= 3:
+        close += [label for label in labels if key in label]
+    names = list(dict.fromkeys(f"{labels[k].name} ({labels[k].id})" for k in close))[:4]
+    if names:
+        hint = "; did you mean " + " or ".join(names) + "?"
+    else:
+        ids = sorted(store.factions)
+        hint = "; known ids: " + ", ".join(shown(i, 40) for i in ids[:30]) + (f" and {len(ids) - 30} more" if len(ids) > 30 else "")
+    return _usage(f"{option}: no faction matches '{shown(query)}'{hint}")
+
+
+def _usage(message: str) -> NoReturn:
+    raise CliError(message, EXIT_USAGE)
+
+
+def cmd_record_control(store: Store, args: argparse.Namespace, out: Any) -> int:
+    from store.edits import EditError
+
+    region = resolve_place(store, args.place)
+    faction = _faction_arg(store, args.faction, "--faction")
+    others = [_faction_arg(store, f, "--others") for f in (args.others or "").split(",") if f.strip()]
+    precision = _precision(args.date, args.precision) or args.date.precision
+    try:
+        change = store.record_control(
+            region.id, faction, args.status.strip().casefold(), args.date.first,
+            source=args.source, precision=precision, confidence=args.confidence.strip().casefold(),
+            note=args.note or None, others=tuple(dict.fromkeys(others)), event=args.event,
+            fix="replace" if args.replace else None,
+        )
+    except EditError as exc:
+        error = _edit_error(exc, _CONTROL_FIELDS)
+        if any(fix.code == "replace" for fix in exc.fixes) and not args.replace:
+            error = CliError(f"{error}; add --replace to change that period instead", EXIT_USAGE)
+        raise error from None
+    return _done(store, args, out, change, "recorded")
+
+
+# What a role looks like (store.edits checks the same); known roles are checked by name.
+_ROLE_WORD = r"[a-z][a-z-]{0,39}"
+
+
+def _actor_arg(store: Store, text: str, roles: Sequence[str]) -> dict[str, str]:
+    """``FACTION[:ROLE]`` -> {faction, role}; a faction whose name has a colon is taken whole."""
+    import re
+
+    faction_text, colon, role = text.rpartition(":")
+    if not colon:
+        faction_text, role = text, "party"
+    role = role.strip().casefold().replace(" ", "-") or "party"
+    if role not in roles:
+        whole = store.resolve_faction(text.strip()) if colon else None
+        if whole is not None:
+            return {"faction": whole.id, "role": "party"}
+        hint = "" if re.fullmatch(_ROLE_WORD, role) else " (a role is one word, with hyphens)"
+        _usage(f"--actor '{shown(text, 50)}': unknown role '{shown(role, 40)}'{hint}; use one of: {', '.join(roles)}")
+    return {"faction": _faction_arg(store, faction_text, f"--actor '{shown(text, 50)}'"), "role": role}
+
+
+FIGURE_FORM = "LABEL=LOW[-HIGH][~][ UNIT][@SOURCE]"
+
+
+def _figure_arg(text: str) -> dict[str, Any]:
+    """``LABEL=LOW[-HIGH][~][ UNIT][@SOURCE]`` -> the store's figure fields.
+
+    "fighters evacuated=1500-2000~" (about 1,500 to 2,000 people),
+    "buses=40 buses@syriadirect-2018-04-20" (its own source), "~" before or
+    after the number, thousands with commas ("1,500")."""
+    import re
+
+    quoted = f"--figure '{shown(text, 60)}'"
+    label, equals, rest = text.partition("=")
+    label = " ".join(label.split())
+    if not equals:
+        _usage(f"{quoted}: write it {FIGURE_FORM}, e.g. \"fighters evacuated=1500-2000~\"")
+    if not label:
+        _usage(f"{quoted}: say what is counted before '=' (e.g. \"civilians evacuated=4000\")")
+    numbers, at, source = rest.partition("@")
+    match = re.fullmatch(
+        r"\s*(~)?\s*(\d[\d,]*)\s*(?:[-–]\s*(\d[\d,]*))?\s*(~)?\s*([^\W\d_][\w -]*?)?\s*(~)?\s*", numbers
+    )
+    if match is None:
+        _usage(f"{quoted}: after '=' give a number or a range LOW-HIGH, '~' if approximate, then a unit if "
+               f"not people ({FIGURE_FORM})")
+    before, low_text, high_text, after, unit, last = match.groups()
+    low = int(low_text.replace(",", ""))
+    high = int(high_text.replace(",", "")) if high_text else low
+    if high < low:
+        _usage(f"{quoted}: the high end ({high:,}) is below the low end ({low:,})")
+    if at and not source.strip():
+        _usage(f"{quoted}: give the figure's source after '@' (an id, or \"Publication, Title, URL\")")
+    return {
+        "label": label,
+        "low": low,
+        "high": high,
+        "unit": " ".join(unit.split()) if unit else "people",
+        "approximate": bool(before or after or last),
+        "source": source.strip() or None,
+    }
+
+
+def _source_arg(store: Store, text: str, option: str) -> str:
+    """``text`` if it is a source's id or free text a source can be made of; else exit 2."""
+    from store.edits import EditError, source_fields
+
+    if text.strip() and text.strip() not in store.sources:
+        try:
+            source_fields(text)
+        except EditError as exc:
+            _usage(f"{option}: {exc}")
+    return text
+
+
+def cmd_record_event(store: Store, args: argparse.Namespace, out: Any) -> int:
+    from store.edits import ROLES, EditError
+
+    places = list(dict.fromkeys(resolve_place(store, p).id for p in args.places))
+    roles = list(dict.fromkeys([*ROLES, *(a.role for e in store.events.values() for a in e.actors)]))
+    actors = [_actor_arg(store, a, roles) for a in args.actors or ()]
+    figures = [_figure_arg(f) for f in args.figures or ()]
+    for typed, figure in zip(args.figures or (), figures):
+        if figure["source"]:
+            _source_arg(store, figure["source"], f"--figure '{shown(typed, 60)}'")
+    for source in args.sources:
+        _source_arg(store, source, f"--source '{shown(source, 50)}'")
+    precision = args.precision.strip().casefold() if args.precision else None
+    if precision in _PRECISION_ORDER:
+        _precision(args.date, precision)
+        if args.to is not None:
+            _precision(args.to, precision, "--to")
+    fields = {
+        "type": args.event_type.strip().casefold(),
+        "title": args.title,
+        "date": args.date.text,
+        "date_to": args.to.text if args.to else None,
+        "precision": precision,
+        "places": places,
+        "actors": actors,
+        "figures": figures,
+        "sources": args.sources,
+        "confidence": args.confidence.strip().casefold(),
+        "summary": args.summary,
+    }
+    try:
+        change = store.add_event(fields)
+    except EditError as exc:
+        typed = {"actors": args.actors or (), "figures": args.figures or (), "sources": args.sources}
+        raise _edit_error(exc, _EVENT_FIELDS, typed) from None
+    return _done(store, args, out, change, "recorded")
+
+
+def _nothing_to(what: str, store: Store) -> str:
+    from store.storage import where
+
+    if not store.log():
+        return f"nothing to {what}: no change has been made to {where(store.path)} through frontlines"
+    return f"nothing to {what} in {where(store.path)} (`frontlines log` lists its changes)"
+
+
+def cmd_undo(store: Store, args: argparse.Namespace, out: Any) -> int:
+    from store.edits import EditError
+
+    if store.undo_target() is None:
+        raise CliError(_nothing_to("undo", store))
+    try:
+        change = store.undo()
+    except EditError as exc:  # a record it touched was changed since (by a merge, or by hand)
+        raise CliError(str(exc)) from None
+    return _done(store, args, out, change, "")
+
+
+def cmd_redo(store: Store, args: argparse.Namespace, out: Any) -> int:
+    from store.edits import EditError
+
+    if store.redo_target() is None:
+        raise CliError(_nothing_to("redo", store))
+    try:
+        change = store.redo()
+    except EditError as exc:
+        raise CliError(str(exc)) from None
+    return _done(store, args, out, change, "")
+
+
+def cmd_compact(store: Store, args: argparse.Namespace, out: Any) -> int:
+    from store.storage import where
+
+    waiting = store.pending_changes
+    if not waiting:
+        out.line(f"nothing to fold: {where(store.path)} already holds every change")
+        return EXIT_OK
+    store.compact()
+    out.line(f"folded {waiting} change{'s' if waiting != 1 else ''} into {where(store.path)}")
+    out.line(("  the log keeps them: " + where(store.history_file), "dim"))
+    return EXIT_OK
+
+
+def cmd_log(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
+    from store.history import effective
+
+    place = resolve_place(store, args.place, area=True) if args.place else None
+    changes = store.log(since=args.since.first if args.since else None, place=place.id if place else None)
+    if args.json:
+        _emit_json([change.to_json() for change in changes])
+        return EXIT_OK
+    in_effect = {change.id for change in effective(store.log())[0]}
+    out.log(store, changes, in_effect, filtered=bool(args.since or place))
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from store import Store
+    from store.history import ChangeRecord
     from store.situation import ChangeOfControl, Situation
 
 DIM = "dim"
@@ -510,6 +511,56 @@ class Printer:
             self.line(f"  {name:<{width}}  ", help_text)
         self.line("")
         self.line("`frontlines COMMAND --help` describes each command; `frontlines` in a terminal opens the explorer.")
+
+    # --- changes made to the database (record, undo, redo, log) ------------------------
+
+    def change(self, change: ChangeRecord, verb: str, *, store: Store, folded: int | None = None) -> None:
+        """What a writing command did: its summary, the change's id, where it is kept."""
+        from store.storage import where
+
+        self._wrapped(f"{verb}: " if verb else "", change.summary, indent=2)
+        self.line(("  change ", DIM), change.id, (f", {change.when}, by ", DIM), change.author,
+                  (" on device ", DIM), change.device)
+        if change.reverts:
+            self.line(("  takes back change ", DIM), change.reverts)
+        if change.reapplies:
+            self.line(("  makes change ", DIM), change.reapplies, (" again", DIM))
+        if folded:
+            self.line((f"  folded into {where(store.path)} with the changes waiting ({folded})", DIM))
+        else:
+            waiting = store.pending_changes
+            self.line((f"  saved in {where(store.history_file)}; {waiting} change{'s' if waiting != 1 else ''} "
+                       "waiting to be folded into the database file (`frontlines compact`)", DIM))
+
+    def log(self, store: Store, changes: list[ChangeRecord], in_effect: set[str], *, filtered: bool = False) -> None:
+        """The audit trail, oldest first: a line of when, what kind, who, where and
+        the id, then what changed; an undo says what it took back."""
+        if not changes:
+            self.line(("no changes match" if filtered else "no changes have been made through frontlines", DIM))
+            return
+        for change in changes:
+            undone = change.kind not in ("undo", "redo") and change.id not in in_effect
+            self.line(
+                (change.when, "bold"),
+                f"  {change.kind:<7}  ",
+                change.author,
+                (" on ", DIM),
+                change.device,
+                ("  ", DIM),
+                (change.id, DIM),
+                ("  (undone)", "yellow") if undone else "",
+            )
+            self._wrapped("  ", change.summary)
+            if change.reverts:
+                self.line(("  took back change ", DIM), change.reverts)
+            if change.reapplies:
+                self.line(("  made change ", DIM), change.reapplies, (" again", DIM))
+        count = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
+        waiting = store.pending_changes
+        if waiting:
+            count += (f"; {waiting}{' in all' if filtered else ''} not yet in the database file itself "
+                      "(`frontlines compact` folds them in)")
+        self.line((count, DIM))
 
     # --- validate -----------------------------------------------------------------------
 
