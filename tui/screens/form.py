@@ -300,7 +300,10 @@ class FuzzyEditor(Vertical):
                 label.truncate(width, overflow="ellipsis")
             dropdown.add_options([Option(label, id=str(n)) for n, label in enumerate(labels)])
             dropdown.highlighted = 0
-            dropdown.add_class("-open")
+            if not dropdown.has_class("-open"):
+                dropdown.add_class("-open")
+                # Near the bottom of the form, the fields scroll so the matches show.
+                self.call_after_refresh(self.scroll_visible, animate=False)
         else:
             dropdown.remove_class("-open")
 
@@ -954,23 +957,33 @@ def place_candidates(store: Store) -> Callable[[str], list[Candidate]]:
 
 
 class SourceIndex:
-    """The store's sources, folded once, for picking one as you type."""
+    """The store's sources, their words folded once, for picking one as you type:
+    each word typed must begin a word of the source (publication, title,
+    address, date or id)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._keys: list[tuple[str, str]] | None = None
+        self._words: list[tuple[tuple[str, ...], str]] | None = None
 
     def find(self, query: str, limit: int = 20) -> list[str]:
-        if self._keys is None:
-            self._keys = [
-                (fold(" ".join(filter(None, (s.id, s.publication, s.title, s.url or "", s.date or "")))), s.id)
+        import re
+
+        def words(text: str) -> list[str]:
+            return [w for w in (fold(part) for part in re.split(r"[\s,/:.?=&_()-]+", text)) if w]
+
+        if self._words is None:
+            self._words = [
+                (tuple(words(" ".join(filter(None, (s.id, s.publication, s.title, s.url or "", s.date or ""))))), s.id)
                 for s in self.store.sources.values()
             ]
-        words = [fold(w) for w in query.split() if fold(w)]
-        if not words:
+        typed = words(query)
+        if not typed:
             return []
         exact = [query.strip()] if query.strip() in self.store.sources else []
-        found = [sid for key, sid in self._keys if all(w in key for w in words) and sid not in exact]
+        found = [
+            sid for own, sid in self._words
+            if sid not in exact and all(any(w.startswith(t) for w in own) for t in typed)
+        ]
         return (exact + found)[:limit]
 
 
