@@ -17,6 +17,7 @@ user types come from files or keyboards and are shown literally.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -34,7 +35,7 @@ from textual.widgets.option_list import Option
 
 from store import Store
 from store.dates import DateError, PartialDate, parse_partial
-from store.edits import EditError, Fix
+from store.edits import EditError, source_fields
 from store.history import ChangeRecord
 from store.matching import fold
 from store.storage import StoreError
@@ -82,8 +83,6 @@ class TextEditor(Input):
 
 def _still_typing(value: str) -> bool:
     """A date half typed (2018-, 2018-0, 2018-04-): no red yet."""
-    import re
-
     return bool(re.fullmatch(r"\d{1,3}|\d{4}-|\d{4}-0|\d{4}-\d{1,2}-|\d{4}-\d{1,2}-0", value.strip()))
 
 
@@ -966,8 +965,6 @@ class SourceIndex:
         self._words: list[tuple[tuple[str, ...], str]] | None = None
 
     def find(self, query: str, limit: int = 20) -> list[str]:
-        import re
-
         def words(text: str) -> list[str]:
             return [w for w in (fold(part) for part in re.split(r"[\s,/:.?=&_()-]+", text)) if w]
 
@@ -1023,15 +1020,13 @@ def source_candidates(store: Store, index: SourceIndex, *, free: bool = True) ->
 
 def describe_new_source(text: str) -> str:
     """How free text will be read as a source: publication, title, address."""
-    from store.edits import source_fields
-
     try:
         fields = source_fields(text)
     except EditError as exc:
         return str(exc)
-    parts = [f"publication “{fields['publication']}”", f"title “{fields['title']}”"]
+    parts = [f"publication “{shown(fields['publication'], 80)}”", f"title “{shown(fields['title'], 120)}”"]
     if fields.get("url"):
-        parts.append(f"address {fields['url']}")
+        parts.append(f"address {shown(fields['url'], 120)}")
     return ", ".join(parts)
 
 
@@ -1050,4 +1045,3 @@ __all__ = [
     "word_candidates",
 ]
 
-_ = Fix  # re-exported for the forms' type hints
