@@ -945,14 +945,16 @@ class FrontlinesApp(App[None]):
     def action_edit(self) -> None:
         from . import edit_actions
 
-        if self._editing_place()[0]:
-            edit_actions.edit(self)
+        acts, place = self._editing_place()
+        if acts:
+            edit_actions.edit(self, place)
 
     def action_delete(self) -> None:
         from . import edit_actions
 
-        if self._editing_place()[0]:
-            edit_actions.delete(self)
+        acts, place = self._editing_place()
+        if acts:
+            edit_actions.delete(self, place)
 
 
 def make_app(store: Store, *, at: date | None = None, keymap_path: Path | None = None, use_keymap_file: bool = True) -> FrontlinesApp:

@@ -92,9 +92,9 @@ def _no_event(app: FrontlinesApp) -> None:
     app.bell()
 
 
-def highlighted_period(app: FrontlinesApp) -> tuple[str, Period | None] | None:
+def highlighted_period(app: FrontlinesApp, place: str | None = None) -> tuple[str, Period | None] | None:
     """The highlighted place and its period covering the as-of date (None: no period of its own)."""
-    place = _place(app)
+    place = place or _place(app)
     if place is None:
         return None
     return place, app.store.control(place, app.as_of).period
@@ -122,7 +122,7 @@ def _offer_record_instead(app: FrontlinesApp, place: str, why: str) -> None:
     app.push_screen(ChoiceScreen(f"{sentence(why)}.", choices, hint="Enter picks · Esc closes"), chosen)
 
 
-def edit(app: FrontlinesApp) -> None:
+def edit(app: FrontlinesApp, place: str | None = None) -> None:
     from store.edits import EditError
 
     from .screens.edit_forms import EventForm, PeriodForm
@@ -136,7 +136,7 @@ def edit(app: FrontlinesApp) -> None:
     if in_events_pane(app):
         _no_event(app)
         return
-    found = highlighted_period(app)
+    found = highlighted_period(app, place)
     if found is None:
         return
     place, period = found
@@ -152,7 +152,7 @@ def edit(app: FrontlinesApp) -> None:
     app.push_screen(PeriodForm(app.store, period))
 
 
-def delete(app: FrontlinesApp) -> None:
+def delete(app: FrontlinesApp, place: str | None = None) -> None:
     from store.edits import EditError
     from store.storage import StoreError
 
@@ -172,7 +172,7 @@ def delete(app: FrontlinesApp) -> None:
         _no_event(app)
         return
     else:
-        found = highlighted_period(app)
+        found = highlighted_period(app, place)
         if found is None:
             return
         place, period = found
