@@ -528,7 +528,8 @@ def _control_ops(
                 "status": status,
                 "others": list(others),
                 "from_precision": precision,
-                "start_event": event or covering.get("start_event"),
+                # The old start event told how the old holder came (and to what precision).
+                "start_event": event,
                 "sources": list(dict.fromkeys([*(covering.get("sources") or []), source_id])),
                 "confidence": confidence,
                 "note": note,

@@ -617,3 +617,19 @@ def test_a_lock_held_by_the_child_of_a_dead_writer_does_not_name_the_dead_pid(db
         time.sleep(0.02)
     else:
         pytest.fail(f"the lock was not let go when PID {child} ended")
+
+
+# --- found by the kill tests ---------------------------------------------------------------------
+
+
+def test_replacing_the_period_that_starts_that_day_drops_the_old_start_event(db: Path) -> None:
+    """Nasiriyah's third period starts 2018-04-01, to the month, with the event of the
+    unified command's forming: a new holder from that day, to the day, keeps neither."""
+    with Store.open(db, readonly=False) as store:
+        change = store.record_control("C2386", "isis", "held", date(2018, 4, 1), source=SOURCE, fix="replace")
+        period = store.periods["p-C2386-3"]
+        assert (period.faction, period.from_precision, period.start_event) == ("isis", "day", None)
+        assert store.validate() == []
+        store.undo()
+        assert store.periods["p-C2386-3"].start_event == "e-2018-04-umceq-formed"
+        assert change.kind == "control"
