@@ -5,7 +5,7 @@ control, an event, an undo, a redo), or returns None when the one drawn was
 refused (the same controller already, a period already starting that day).
 
 Run as a program it is a fork server: it imports frontlines once, then for
-each line ``run DB SEED COMPACT_EVERY`` on its standard input it forks a
+each line ``run DB SEED COMPACT_EVERY [PAUSE_MS]`` on its standard input it forks a
 child that opens DB for writing and edits it until it is killed, writing to
 standard output (one ``os.write`` per line, so lines never mix):
 
@@ -24,6 +24,7 @@ import os
 import random
 import signal
 import sys
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -98,7 +99,7 @@ def _say(text: str) -> None:
     os.write(1, (text + "\n").encode())
 
 
-def _child(db: str, seed: int, compact_every: int) -> None:
+def _child(db: str, seed: int, compact_every: int, pause: float) -> None:
     rng = random.Random(seed)
     pid = os.getpid()
     with Store.open(db, readonly=False) as store:
@@ -111,6 +112,8 @@ def _child(db: str, seed: int, compact_every: int) -> None:
                 continue
             _say(f"ack {pid} {change.id}")
             made += 1
+            if pause:
+                time.sleep(pause)
             if made % compact_every == 0:
                 _say(f"compacting {pid}")
                 store.compact()
@@ -125,13 +128,14 @@ def serve() -> None:
             continue
         if words[0] == "quit":
             break
-        _, db, seed, compact_every = words
+        _, db, seed, compact_every, *rest = words
+        pause = float(rest[0]) / 1000 if rest else 0.0
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             status = 0
             try:
-                _child(db, int(seed), int(compact_every))
+                _child(db, int(seed), int(compact_every), pause)
             except KeyboardInterrupt:
                 status = 130
             except BaseException as exc:  # noqa: BLE001 - said on stderr, the test fails on the status

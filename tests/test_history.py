@@ -155,6 +155,26 @@ def test_undo_after_compaction_restores_the_file_byte_identical(db: Path) -> Non
         assert holder(store, date(2018, 6, 15)) == ("isis", "held")
 
 
+def test_redo_after_undo_writes_the_file_the_change_first_wrote(db: Path) -> None:
+    """An event added, undone, redone: the same document numbers, so the same bytes."""
+    event = {"type": "agreement", "title": "Talks in Dumair", "date": "2018-07", "places": [DUMAIR], "sources": [SOURCE]}
+    with Store.open(db, readonly=False) as store:
+        store.add_event(event)
+        store.compact()
+        first = db.read_bytes()
+        store.undo()
+        store.compact()
+        assert db.read_bytes() == FIXTURE.read_bytes()
+        store.redo()
+        store.compact()
+        assert db.read_bytes() == first
+        store.add_event({**event, "title": "More talks"})
+    with Store.open(db, readonly=False) as store:  # replayed on open: numbered on from there
+        store.compact()
+    data = orjson.loads(db.read_bytes())
+    assert list(data["events"])[-2:] == [str(len(data["events"]) - 1), str(len(data["events"]))]
+
+
 def test_a_compaction_that_never_replaced_the_file_counts_for_nothing(db: Path) -> None:
     """Killed between noting a compaction and replacing the file: the note names
     a version that is not on disk, so every change is replayed."""

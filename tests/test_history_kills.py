@@ -286,3 +286,37 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_change(worker: Worker, 
 
 def test_sigint_at_random_moments_loses_no_acknowledged_change(worker: Worker, tmp_path: Path) -> None:
     _kill_many(worker, tmp_path, signal.SIGINT)
+
+
+def test_readers_opening_while_a_writer_edits_and_compacts_see_a_whole_state(worker: Worker, tmp_path: Path) -> None:
+    """Each reader opens between (or during) appends and compactions: it must open,
+    validate clean, and hold exactly the records of the changes in its log."""
+    seed = int(os.environ.get("FRONTLINES_KILL_SEED") or random.randrange(10**9))
+    db = tmp_path / "damascus.json"
+    shutil.copyfile(FIXTURE, db)
+    worker.send(f"run {db} {seed} 2 10")  # a compaction every second edit, 10 ms between edits
+    first = worker.line()
+    assert first is not None and first.startswith("child "), f"the child did not start: {first!r} {worker.stderr()}"
+    round_ = Round(int(first.split()[1]))
+    seen: list[list[str]] = []
+    expected = Expected()  # caught up reader by reader: each log must extend the one before
+    try:
+        for number in range(1, 41):
+            store = Store.open(db)
+            with store:
+                log = store.log()
+                assert [c.id for c in log[: expected.seen]] == (seen[-1] if seen else []), (
+                    f"seed {seed}, reader {number}: the log is not the one the reader before saw, extended"
+                )
+                expected.catch_up(log)
+                wrong = store.validate() or expected.differences(store)
+                assert not wrong, f"seed {seed}, reader {number} ({len(log)} changes): {wrong}"
+                seen.append([c.id for c in log])
+    finally:
+        os.kill(round_.pid, signal.SIGKILL)
+        while not _take(round_, worker.line() or ""):
+            pass
+    with Store.open(db) as store:
+        final = [c.id for c in store.log()]
+    assert all(final[: len(ids)] == ids for ids in seen), f"seed {seed}: a reader saw changes the history does not hold"
+    assert len(seen[-1]) > len(seen[0]), f"seed {seed}: the writer made no change while the readers read"
