@@ -48,7 +48,16 @@ from typing import Any
 
 import orjson
 
-from .storage import DatabaseCorrupt, DatabaseNotFound, StoreError, atomic_write, read_regular, real_path, where
+from .storage import (
+    DatabaseCorrupt,
+    DatabaseNotFound,
+    StoreError,
+    atomic_write,
+    read_regular,
+    real_path,
+    remove_stale_temps,
+    where,
+)
 from .text import clean_value, shown
 
 SUFFIX = ".changes"
@@ -335,6 +344,8 @@ class History:
                 atomic_write(self.path, _line({"history": VERSION, "database": identity}))
                 self.exists = True
                 self.good_size = os.path.getsize(self.path)
+            else:
+                remove_stale_temps(self.path)  # a writer killed while it made the file left one
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise self._cannot(exc) from None

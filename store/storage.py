@@ -451,7 +451,9 @@ class WriterLock:
     """An exclusive, advisory, per-database writer lock (``flock``).
 
     The kernel releases it if the process dies, so a crash never leaves a
-    stale lock. The lock file keeps the holder's PID for the error message.
+    stale lock. The lock file keeps the holder's PID for the error message
+    (a PID whose process has ended is not named: a process it started holds
+    the lock, or a new writer has just taken it over).
     """
 
     def __init__(self, path: Path | str) -> None:

@@ -175,6 +175,19 @@ def test_redo_after_undo_writes_the_file_the_change_first_wrote(db: Path) -> Non
     assert list(data["events"])[-2:] == [str(len(data["events"]) - 1), str(len(data["events"]))]
 
 
+def test_a_writer_removes_the_temp_file_a_killed_writer_left_making_the_history(db: Path) -> None:
+    three_changes(db)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = db.with_name(f".{db.name}.changes.{int(dead.stdout)}.x1y2z3.tmp")
+    left.write_bytes(b"half a history")
+    with Store.open(db) as store:  # a reader leaves it
+        assert len(store.log()) == 3
+    assert left.exists()
+    with Store.open(db, readonly=False) as store:
+        record(store, date(2018, 10, 1), "fsa")
+    assert not left.exists()
+
+
 def test_a_compaction_that_never_replaced_the_file_counts_for_nothing(db: Path) -> None:
     """Killed between noting a compaction and replacing the file: the note names
     a version that is not on disk, so every change is replayed."""
