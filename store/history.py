@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime
 import errno
 import os
-import secrets
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -135,6 +134,8 @@ class ChangeRecord:
 
 def new_change_id(now: datetime.datetime | None = None) -> str:
     """A change id unique across devices and sortable by time: 20261203T121500-3fa9c2d1e0b4."""
+    import secrets  # (hmac, hashlib: not for a command that only reads)
+
     now = now or datetime.datetime.now(datetime.timezone.utc)
     return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(6)}"
 
