@@ -106,12 +106,8 @@ def stored(store: Store, table: str, record_id: str) -> dict[str, Any] | None:
     return None if doc_id is None else tables[table][doc_id]
 
 
-_NEXT = "\0next"  # in a DocIds cache (never a table's name): table -> its next document id
-
-
 def apply_ops(cache: DocIds, tables: dict[str, dict[str, dict[str, Any]]], ops: Iterable[Op]) -> None:
     """Set each op's record to its ``after`` in ``tables`` (whole records)."""
-    nexts = cache.setdefault(_NEXT, {})
     for op in ops:
         table = tables.setdefault(op.table, {})
         index = doc_ids(cache, tables, op.table)
@@ -120,17 +116,19 @@ def apply_ops(cache: DocIds, tables: dict[str, dict[str, dict[str, Any]]], ops: 
             if doc_id is not None:
                 del table[doc_id]
                 del index[op.id]
-                if nexts.get(op.table) == str(int(doc_id) + 1):
-                    del nexts[op.table]  # the last one gone: found again (max + 1), as TinyDB would
             continue
         if doc_id is None:
-            # max + 1, as TinyDB numbers documents: found once per table, then
-            # counted (a scan of 100,000 keys per new record made replaying slow).
-            found = nexts.get(op.table)
-            number = int(found) if found is not None else max(map(int, table), default=0) + 1
-            nexts[op.table] = str(number + 1)
-            doc_id = index[op.id] = str(number)
+            doc_id = index[op.id] = _new_doc_id(table)
         table[doc_id] = op.after
+
+
+def _new_doc_id(table: dict[str, Any]) -> str:
+    """The number after the last record's (TinyDB's max + 1 when, as usual, the
+    numbers go up), without a scan of 100,000 keys for each new record."""
+    if not table:
+        return "1"
+    after_last = str(int(next(reversed(table))) + 1)
+    return after_last if after_last not in table else str(max(map(int, table)) + 1)
 
 
 # --- committing ---------------------------------------------------------------------------

@@ -666,3 +666,18 @@ def test_replacing_the_period_that_starts_that_day_drops_the_old_start_event(db:
         store.undo()
         assert store.periods["p-C2386-3"].start_event == "e-2018-04-umceq-formed"
         assert change.kind == "control"
+
+
+def test_a_new_record_gets_a_document_number_no_other_record_has() -> None:
+    from store.edits import apply_ops
+    from store.history import Op
+
+    def add(tables: dict[str, dict[str, dict[str, Any]]], rid: str) -> str:
+        cache: dict[str, dict[str, str]] = {}
+        apply_ops(cache, tables, [Op("events", rid, None, {"id": rid})])
+        return cache["events"][rid]
+
+    assert add({}, "a") == "1"
+    assert add({"events": {"1": {"id": "x"}, "2": {"id": "y"}}}, "a") == "3"  # as TinyDB numbers them
+    assert add({"events": {"1": {"id": "x"}, "3": {"id": "y"}, "2": {"id": "z"}}}, "a") == "4"  # out of order
+    assert add({"events": {"7": {"id": "x"}, "2": {"id": "z"}}}, "a") == "3"  # unused, though not max + 1
