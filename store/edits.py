@@ -118,9 +118,17 @@ def apply_ops(cache: DocIds, tables: dict[str, dict[str, dict[str, Any]]], ops: 
                 del index[op.id]
             continue
         if doc_id is None:
-            doc_id = str(max(map(int, table), default=0) + 1) if table else "1"
-            index[op.id] = doc_id
+            doc_id = index[op.id] = _new_doc_id(table)
         table[doc_id] = op.after
+
+
+def _new_doc_id(table: dict[str, Any]) -> str:
+    """The number after the last record's (TinyDB's max + 1 when, as usual, the
+    numbers go up), without a scan of 100,000 keys for each new record."""
+    if not table:
+        return "1"
+    after_last = str(int(next(reversed(table))) + 1)
+    return after_last if after_last not in table else str(max(map(int, table)) + 1)
 
 
 # --- committing ---------------------------------------------------------------------------
@@ -528,7 +536,8 @@ def _control_ops(
                 "status": status,
                 "others": list(others),
                 "from_precision": precision,
-                "start_event": event or covering.get("start_event"),
+                # The old start event told how the old holder came (and to what precision).
+                "start_event": event,
                 "sources": list(dict.fromkeys([*(covering.get("sources") or []), source_id])),
                 "confidence": confidence,
                 "note": note,
