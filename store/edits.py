@@ -415,30 +415,41 @@ def record_control(
     changed: list[str] = []
     conflicts: list[str] = []
     area = len(units) > 1 or units[0] != region_id
-    # On an area, the places with no periods of their own (covered by an area
-    # claim, or by nothing) are covered by a new claim on the area: a claim
-    # from a later date wins over older ones (see Store._periods_from_claims).
-    by_claim = [u for u in units if not _own(store, u)] if area else []
+    # Places with no periods of their own (covered by an area claim, or on an
+    # area by nothing) are covered by a new claim, on the area or on the place
+    # itself: a claim from a later date wins over older ones on each day (see
+    # Store._periods_from_claims), so what the older claims said before the
+    # date still stands. A place nothing covers gets a period of its own.
+    if area:
+        by_claim = [u for u in units if not _own(store, u)]
+    else:
+        by_claim = [region_id] if not _own(store, region_id) and region_id in store._claim_periods else []
     if by_claim:
         waiting = [u for u in by_claim if not _already(store, u, faction, status, tuple(others), day)]
-        if waiting:
-            cid = _unique(f"c-{region_id}-{day.isoformat()}", store.claims, used)
+        same_day = next(
+            (c for c in store.claims.values() if c.region == region_id and c.start == day), None
+        )
+        if waiting and same_day is not None and fix != "replace":
+            held = _situation_text(store, same_day.faction, same_day.status)
+            conflicts.append(f"{store.regions[region_id].name} already has a claim from {day.isoformat()} ({held})")
+        elif waiting:
+            current = stored(store, "claims", same_day.id) if same_day is not None else None
             claim = {
-                "id": cid,
+                "id": current["id"] if current else _unique(f"c-{region_id}-{day.isoformat()}", store.claims, used),
                 "region": region_id,
                 "faction": faction,
                 "others": list(others),
                 "status": status,
                 "from": day.isoformat(),
-                "to": None,
+                "to": current.get("to") if current else None,
                 "from_precision": precision,
-                "except": [],
+                "except": list(current.get("except") or []) if current else [],
                 "start_event": event,
-                "sources": [source_id],
+                "sources": list(dict.fromkeys([*(current.get("sources") or [] if current else []), source_id])),
                 "confidence": confidence,
                 "note": note,
             }
-            ops.append(Op("claims", cid, None, claim))
+            ops.append(Op("claims", str(claim["id"]), current, claim))
             changed.extend(waiting)
     for unit in units:
         if unit in by_claim:
@@ -455,7 +466,7 @@ def record_control(
         raise EditError(
             conflicts[0] if len(conflicts) == 1 else f"{conflicts[0]} (and {len(conflicts) - 1} more places)",
             "date",
-            (Fix("replace", f"replace the period that starts on {day.isoformat()}"),),
+            (Fix("replace", f"replace what starts on {day.isoformat()} with this"),),
         )
     name = store.regions[region_id].name
     what = _situation_text(store, faction, status)
@@ -503,22 +514,7 @@ def _control_ops(
     ops: list[Op] = []
     own = _own(store, unit)
     records: list[dict[str, Any]]
-    if own:
-        records = [dict(stored(store, "periods", p.id) or {}) for p in own]
-    else:
-        # Periods from an area claim: copied as the place's own, or the claim
-        # would stop speaking for the days before ``day``.
-        records = []
-        for period in store._periods.get(unit, ()):
-            pid = _new_period_id(store, unit, used)
-            claim_note = f"From the area claim {period.claim}." + (f" {period.note}" if period.note else "")
-            record = _period_record(
-                pid, unit, period.faction, period.status, period.start, period.end,
-                others=period.others, precision=period.from_precision, start_event=period.start_event,
-                sources=period.sources, confidence=period.confidence, note=claim_note,
-            )
-            records.append(record)
-            ops.append(Op("periods", pid, None, record))
+    records = [dict(stored(store, "periods", p.id) or {}) for p in own]
     covering = next((r for r in records if _covers(r, day)), None)
     sources = [source_id]
     if covering is not None:
@@ -590,15 +586,55 @@ def _neighbours(store: Store, period: Period) -> tuple[dict[str, Any] | None, di
 def _editable_period(store: Store, period_id: str) -> Period:
     period = store.periods.get(period_id)
     if period is None:
-        claimed = next((p for plist in store._claim_periods.values() for p in plist if p.id == period_id), None)
+        claimed = _claimed(store, period_id)
         if claimed is not None:
+            claim = store.claims.get(claimed.claim or "")
+            area = store.regions.get(claim.region) if claim else None
             raise EditError(
-                f"that period comes from the area claim {claimed.claim}; record a change of control "
-                "on the place instead",
+                f"that period comes from the claim {claimed.claim} on all of {area.name if area else 'an area'}; "
+                "record a change of control on the place instead",
                 "period",
             )
         raise EditError(f"no period with id '{shown(period_id, 40)}'", "period")
     return period
+
+
+def _claimed(store: Store, period_id: str) -> Period | None:
+    """The period of that id made from a claim, if any."""
+    region = period_id.partition("@")[2].partition("#")[0]
+    return next((p for p in store._claim_periods.get(region, ()) if p.id == period_id), None)
+
+
+def _claim_of_the_place(store: Store, period_id: str) -> dict[str, Any] | None:
+    """For a period made from a claim on that very place (as a change of control
+    recorded on a place covered by an area claim makes), the claim's record."""
+    if period_id in store.periods:
+        return None
+    claimed = _claimed(store, period_id)
+    claim = store.claims.get(claimed.claim or "") if claimed is not None else None
+    if claimed is None or claim is None or claim.region != claimed.region:
+        return None
+    return stored(store, "claims", claim.id)
+
+
+_CLAIM_FIELDS = ("faction", "status", "from", "to", "others", "from_precision", "start_event", "sources",
+                 "confidence", "note")
+
+
+def _edit_claim(store: Store, current: dict[str, Any], fields: Mapping[str, Any], dry_run: bool) -> ChangeRecord:
+    unknown = [key for key, value in fields.items() if key not in _CLAIM_FIELDS and key != "id" and value]
+    if unknown:
+        raise EditError(f"{unknown[0]} cannot be set on this period (it is kept as a claim on the place)", unknown[0])
+    if "id" in fields and fields["id"] != current["id"]:
+        raise EditError("a period's id cannot be changed", "id")
+    record = {**current, **clean_value({k: v for k, v in fields.items() if k in _CLAIM_FIELDS})}
+    _check_period_fields(store, record)
+    if record == current:
+        raise EditError("nothing would change")
+    name = store.regions[record["region"]].name if record["region"] in store.regions else record["region"]
+    summary = f"{name}: edited the period from {current['from']}: {_differences(current, record)}"
+    return commit(store, "edit", summary, [Op("claims", current["id"], current, record)], [record["region"]],
+                  dry_run=dry_run)
 
 
 def _period_problems(
@@ -660,6 +696,9 @@ def edit_period(
 ) -> ChangeRecord:
     """Change fields of a period; see the module for ``fix`` ("adjust" moves
     the neighbouring periods' ends, "leave-gap" keeps days with no record)."""
+    claim = _claim_of_the_place(store, period_id)
+    if claim is not None:
+        return _edit_claim(store, claim, fields, dry_run)
     period = _editable_period(store, period_id)
     current = stored(store, "periods", period_id)
     assert current is not None
@@ -719,6 +758,14 @@ def delete_period(store: Store, period_id: str, *, fix: str | None = None, dry_r
     """Delete a period. The days it covered would have no record: ``fix``
     "extend-previous" or "extend-next" gives them to a neighbour, "leave-gap"
     leaves them not recorded."""
+    claim = _claim_of_the_place(store, period_id)
+    if claim is not None:
+        # Older claims (or nothing) speak for its days again: no gap to fill.
+        name = store.regions[claim["region"]].name if claim["region"] in store.regions else claim["region"]
+        held = _situation_text(store, claim["faction"], claim["status"])
+        summary = f"{name}: deleted the period from {claim['from']} ({held})"
+        return commit(store, "delete", summary, [Op("claims", claim["id"], claim, None)], [claim["region"]],
+                      dry_run=dry_run)
     period = _editable_period(store, period_id)
     current = stored(store, "periods", period_id)
     assert current is not None

@@ -165,15 +165,29 @@ def test_a_period_starting_that_day_is_replaced_only_when_asked(store: Store) ->
 
 def test_a_place_covered_by_an_area_claim_keeps_its_past(store: Store) -> None:
     # A central Damascus neighbourhood: its periods come from claims on the city.
-    city = "C1001"
-    place = next(u for u in store.units(city) if store.history(u) and store.history(u)[0].claim)
+    place = next(u for u in store.units("C1001") if store.history(u) and store.history(u)[0].claim)
     past = [(p.faction, p.start, p.end) for p in store.history(place)]
-    store.record_control(place, "isis", "contested", D("2018-07-01"), source=SOURCE)
+    change = store.record_control(place, "isis", "contested", D("2018-07-01"), source=SOURCE)
+    assert [op.table for op in change.ops] == ["sources", "claims"]  # a claim on the place, from the day
     after = store.history(place)
-    assert all(p.claim is None for p in after)  # its own periods now
     assert store.control(place, D("2017-01-01")).faction.id == past[0][0]
+    assert store.control(place, D("2018-06-30")).faction.id == "saa"
     assert store.control(place, D("2018-07-02")).faction.id == "isis"
-    assert "From the area claim" in (after[0].note or "")
+    assert after[-1].start == D("2018-07-01") and after[-1].claim == change.ops[1].id
+    assert store.validate() == []  # every claim still covers a place
+    # Its own period can be edited and deleted like any other.
+    store.edit("periods", after[-1].id, {"status": "besieged", "from": "2018-07-03"})
+    assert store.control(place, D("2018-07-02")).faction.id == "saa"
+    assert store.control(place, D("2018-07-04")).status == "besieged"
+    store.delete("periods", store.history(place)[-1].id)
+    assert [(p.faction, p.start, p.end) for p in store.history(place)] == past
+    store.record_control(place, "isis", "held", D("2018-07-01"), source=SOURCE)
+    with pytest.raises(EditError, match="already has a claim from 2018-07-01") as info:
+        store.record_control(place, "hts", "held", D("2018-07-01"), source=SOURCE)
+    assert [f.code for f in info.value.fixes] == ["replace"]
+    store.record_control(place, "hts", "held", D("2018-07-01"), source=SOURCE, fix="replace")
+    assert store.control(place, D("2018-07-02")).faction.id == "hts"
+    assert len([c for c in store.claims.values() if c.region == place]) == 1
     assert store.validate() == []
 
 
@@ -237,7 +251,7 @@ def test_deleting_a_period_asks_what_to_do_with_its_days(store: Store) -> None:
 def test_periods_from_a_claim_are_not_edited_directly(store: Store) -> None:
     place = next(u for u in store.units("C1001") if store.history(u) and store.history(u)[0].claim)
     claimed = store.history(place)[0]
-    with pytest.raises(EditError, match="comes from the area claim"):
+    with pytest.raises(EditError, match="comes from the claim .* on all of Damascus; record a change"):
         store.edit("periods", claimed.id, {"status": "contested"})
 
 
