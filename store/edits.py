@@ -157,6 +157,8 @@ def commit(
     if not ops:
         raise EditError("nothing would change")
     _check_built(store, ops)
+    if kind not in ("undo", "redo"):  # those give back records exactly as they were
+        _check_evidence(store, ops)
     change = ChangeRecord(
         id=new_change_id(),
         at=utc_now(),
@@ -179,6 +181,53 @@ def commit(
     apply_ops(store._doc_ids, tables, change.ops)
     store._apply_ops(change.ops)
     return change
+
+
+def _check_evidence(store: Store, ops: Sequence[Op]) -> None:
+    """What ``validate`` would say of the records this change writes: a source
+    published before the change it is cited for, a start known to the day
+    from an event known only to the month. Only what the change sets is
+    checked: an old problem of a record it merely closes is not its fault."""
+    new_sources = {op.id: op.after for op in ops if op.table == "sources" and op.after is not None}
+    for op in ops:
+        after, before = op.after, op.before or {}
+        if after is None or op.table not in ("periods", "claims", "events"):
+            continue
+        if op.table == "events":
+            day = parse_partial(str(after["date"])).first
+            keys: tuple[str, ...] = ("date", "sources")
+        else:
+            day = parse_day(str(after["from"]))
+            keys = ("from", "sources")
+        if any(after.get(k) != before.get(k) for k in keys) and (op.table == "events" or day > store.span[0]):
+            for sid in after.get("sources") or ():
+                source = new_sources.get(sid)
+                known = store.sources.get(sid)
+                when = source.get("date") if source is not None else (known.date if known else None)
+                if not when:
+                    continue
+                try:
+                    published = parse_partial(str(when)).last
+                except DateError:
+                    continue
+                if published < day:
+                    name = source.get("publication") if source is not None else (known.publication if known else sid)
+                    raise EditError(
+                        f"{name} ({when}) was published before {day.isoformat()}: it cannot be the evidence "
+                        "for what began then",
+                        "sources" if op.table == "events" else "source",
+                    )
+        if op.table != "events":
+            keys = ("from", "from_precision", "start_event")
+            event = store.events.get(str(after.get("start_event") or ""))
+            if event is not None and any(after.get(k) != before.get(k) for k in keys):
+                if (after.get("from_precision") or "day") == "day" and event.precision in ("month", "year") \
+                        and day == event.first:
+                    raise EditError(
+                        f"its event ({event.title}) is dated only to the {event.precision}: give the date "
+                        f"to the {event.precision} too",
+                        "precision",
+                    )
 
 
 def clean_ops(ops: Iterable[Op]) -> list[Op]:

@@ -217,13 +217,19 @@ def test_editing_a_period_that_would_overlap_offers_to_move_the_neighbour(store:
 
 
 def test_editing_a_period_that_would_leave_a_gap_offers_both_ways(store: Store) -> None:
-    second = store.history(DUMAIR)[1]
+    first = store.history(DUMAIR)[0]
     with pytest.raises(EditError) as info:
-        store.edit("periods", second.id, {"from": "2018-04-25"})
-    assert "2018-04-20 to 2018-04-24 would have no record" in str(info.value)
+        store.edit("periods", first.id, {"to": "2018-04-10"})
+    assert "2018-04-11 to 2018-04-19 would have no record" in str(info.value)
     assert [f.code for f in info.value.fixes] == ["adjust", "leave-gap"]
-    store.edit("periods", second.id, {"from": "2018-04-25"}, fix="leave-gap")
-    assert store.control(DUMAIR, D("2018-04-22")).status == "not-recorded"
+    store.edit("periods", first.id, {"to": "2018-04-10"}, fix="leave-gap")
+    assert store.control(DUMAIR, D("2018-04-15")).status == "not-recorded"
+    store.undo()
+    store.edit("periods", first.id, {"to": "2018-04-10"}, fix="adjust")
+    assert store.history(DUMAIR)[1].start == D("2018-04-11")
+    # A start moved past the day its source was published: refused.
+    with pytest.raises(EditError, match="was published before 2018-04-25"):
+        store.edit("periods", store.history(DUMAIR)[1].id, {"from": "2018-04-25"}, fix="leave-gap")
 
 
 def test_a_bad_period_edit_is_refused(store: Store) -> None:
@@ -386,3 +392,29 @@ def test_the_bundled_data_set_opens_read_only_for_editing() -> None:
             store.undo()
     with Store.open_for_editing(BUNDLED, read_only=True) as store:
         assert store.read_only_reason == "opened read-only (--read-only)"
+
+
+def test_a_source_published_before_the_change_cannot_be_its_evidence(store: Store) -> None:
+    old = next(s for s in store.sources.values() if s.date and s.date < "2017")
+    with pytest.raises(EditError, match=r"was published before 2018-06-01: it cannot be the evidence") as info:
+        store.record_control(DUMAIR, "isis", "contested", D("2018-06-01"), source=old.id)
+    assert info.value.field == "source"
+    with pytest.raises(EditError, match="published before") as info:
+        store.record_control(DUMAIR, "isis", "contested", D("2018-06-01"),
+                             source={"publication": "Old paper", "title": "t", "date": "2018-05"})
+    with pytest.raises(EditError, match="published before") as info:
+        store.add_event({"type": "siege", "title": "t", "date": "2018-03-01", "places": [DUMAIR],
+                         "sources": [old.id]})
+    assert info.value.field == "sources"
+    assert store.log() == []
+
+
+def test_a_start_known_to_the_day_needs_an_event_known_to_the_day(store: Store) -> None:
+    month = store.add_event({"type": "takeover", "title": "Taken in June", "date": "2018-06",
+                             "places": [DUMAIR], "sources": [SOURCE]})
+    event_id = month.ops[-1].id
+    with pytest.raises(EditError, match="dated only to the month") as info:
+        store.record_control(DUMAIR, "isis", "held", D("2018-06-01"), source=SOURCE, event=event_id)
+    assert info.value.field == "precision"
+    store.record_control(DUMAIR, "isis", "held", D("2018-06-01"), source=SOURCE, event=event_id, precision="month")
+    assert store.validate() == []
