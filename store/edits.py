@@ -91,12 +91,23 @@ def doc_ids(cache: DocIds, tables: Mapping[str, Mapping[str, Any]], table: str) 
     """Record id -> the TinyDB document id of its record (made once per table)."""
     found = cache.get(table)
     if found is None:
-        found = cache[table] = {}
-        for doc_id, record in (tables.get(table) or {}).items():
-            rid = record.get("id")
-            if isinstance(rid, str):
-                found.setdefault(rid, doc_id)
+        records = tables.get(table) or {}
+        # Made backwards, so that of two records with one id the first wins, as in the store.
+        ids: list[Any] = [record.get("id") for record in reversed(records.values())]
+        keys: list[str] = list(records)
+        keys.reverse()
+        found = dict(zip(ids, keys))
+        for odd in [rid for rid in found if not isinstance(rid, str)]:
+            del found[odd]
+        cache[table] = found
     return found
+
+
+def prepare(store: Store) -> None:
+    """Make the indexes an edit needs now, so the first edit is as quick as the next."""
+    tables = _live(store)
+    for table in ("periods", "events", "sources", "claims"):
+        doc_ids(store._doc_ids, tables, table)
 
 
 def stored(store: Store, table: str, record_id: str) -> dict[str, Any] | None:
