@@ -943,6 +943,14 @@ class Store:
 
         return compact(self)
 
+    def prepare_edits(self) -> None:
+        """Make what an edit needs ahead of the first one (the explorer does it in
+        the background once the data is on screen); a read-only store has nothing to do."""
+        if not self.readonly:
+            from .edits import prepare
+
+            prepare(self)
+
     @property
     def pending_changes(self) -> int:
         """How many changes are in the history but not yet in the database file."""

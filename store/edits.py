@@ -91,12 +91,23 @@ def doc_ids(cache: DocIds, tables: Mapping[str, Mapping[str, Any]], table: str) 
     """Record id -> the TinyDB document id of its record (made once per table)."""
     found = cache.get(table)
     if found is None:
-        found = cache[table] = {}
-        for doc_id, record in (tables.get(table) or {}).items():
-            rid = record.get("id")
-            if isinstance(rid, str):
-                found.setdefault(rid, doc_id)
+        records = tables.get(table) or {}
+        # Made backwards, so that of two records with one id the first wins, as in the store.
+        ids: list[Any] = [record.get("id") for record in reversed(records.values())]
+        keys: list[str] = list(records)
+        keys.reverse()
+        found = dict(zip(ids, keys))
+        for odd in [rid for rid in found if not isinstance(rid, str)]:
+            del found[odd]
+        cache[table] = found
     return found
+
+
+def prepare(store: Store) -> None:
+    """Make the indexes an edit needs now, so the first edit is as quick as the next."""
+    tables = _live(store)
+    for table in ("periods", "events", "sources", "claims"):
+        doc_ids(store._doc_ids, tables, table)
 
 
 def stored(store: Store, table: str, record_id: str) -> dict[str, Any] | None:
@@ -118,9 +129,17 @@ def apply_ops(cache: DocIds, tables: dict[str, dict[str, dict[str, Any]]], ops: 
                 del index[op.id]
             continue
         if doc_id is None:
-            doc_id = str(max(map(int, table), default=0) + 1) if table else "1"
-            index[op.id] = doc_id
+            doc_id = index[op.id] = _new_doc_id(table)
         table[doc_id] = op.after
+
+
+def _new_doc_id(table: dict[str, Any]) -> str:
+    """The number after the last record's (TinyDB's max + 1 when, as usual, the
+    numbers go up), without a scan of 100,000 keys for each new record."""
+    if not table:
+        return "1"
+    after_last = str(int(next(reversed(table))) + 1)
+    return after_last if after_last not in table else str(max(map(int, table)) + 1)
 
 
 # --- committing ---------------------------------------------------------------------------
@@ -149,6 +168,8 @@ def commit(
     if not ops:
         raise EditError("nothing would change")
     _check_built(store, ops)
+    if kind not in ("undo", "redo"):  # those give back records exactly as they were
+        _check_evidence(store, ops)
     change = ChangeRecord(
         id=new_change_id(),
         at=utc_now(),
@@ -171,6 +192,53 @@ def commit(
     apply_ops(store._doc_ids, tables, change.ops)
     store._apply_ops(change.ops)
     return change
+
+
+def _check_evidence(store: Store, ops: Sequence[Op]) -> None:
+    """What ``validate`` would say of the records this change writes: a source
+    published before the change it is cited for, a start known to the day
+    from an event known only to the month. Only what the change sets is
+    checked: an old problem of a record it merely closes is not its fault."""
+    new_sources = {op.id: op.after for op in ops if op.table == "sources" and op.after is not None}
+    for op in ops:
+        after, before = op.after, op.before or {}
+        if after is None or op.table not in ("periods", "claims", "events"):
+            continue
+        if op.table == "events":
+            day = parse_partial(str(after["date"])).first
+            keys: tuple[str, ...] = ("date", "sources")
+        else:
+            day = parse_day(str(after["from"]))
+            keys = ("from", "sources")
+        if any(after.get(k) != before.get(k) for k in keys) and (op.table == "events" or day > store.span[0]):
+            for sid in after.get("sources") or ():
+                source = new_sources.get(sid)
+                known = store.sources.get(sid)
+                when = source.get("date") if source is not None else (known.date if known else None)
+                if not when:
+                    continue
+                try:
+                    published = parse_partial(str(when)).last
+                except DateError:
+                    continue
+                if published < day:
+                    name = source.get("publication") if source is not None else (known.publication if known else sid)
+                    raise EditError(
+                        f"{name} ({when}) was published before {day.isoformat()}: it cannot be the evidence "
+                        "for what began then",
+                        "sources" if op.table == "events" else "source",
+                    )
+        if op.table != "events":
+            keys = ("from", "from_precision", "start_event")
+            event = store.events.get(str(after.get("start_event") or ""))
+            if event is not None and any(after.get(k) != before.get(k) for k in keys):
+                if (after.get("from_precision") or "day") == "day" and event.precision in ("month", "year") \
+                        and day == event.first:
+                    raise EditError(
+                        f"its event ({event.title}) is dated only to the {event.precision}: give the date "
+                        f"to the {event.precision} too",
+                        "precision",
+                    )
 
 
 def clean_ops(ops: Iterable[Op]) -> list[Op]:
@@ -407,30 +475,41 @@ def record_control(
     changed: list[str] = []
     conflicts: list[str] = []
     area = len(units) > 1 or units[0] != region_id
-    # On an area, the places with no periods of their own (covered by an area
-    # claim, or by nothing) are covered by a new claim on the area: a claim
-    # from a later date wins over older ones (see Store._periods_from_claims).
-    by_claim = [u for u in units if not _own(store, u)] if area else []
+    # Places with no periods of their own (covered by an area claim, or on an
+    # area by nothing) are covered by a new claim, on the area or on the place
+    # itself: a claim from a later date wins over older ones on each day (see
+    # Store._periods_from_claims), so what the older claims said before the
+    # date still stands. A place nothing covers gets a period of its own.
+    if area:
+        by_claim = [u for u in units if not _own(store, u)]
+    else:
+        by_claim = [region_id] if not _own(store, region_id) and region_id in store._claim_periods else []
     if by_claim:
         waiting = [u for u in by_claim if not _already(store, u, faction, status, tuple(others), day)]
-        if waiting:
-            cid = _unique(f"c-{region_id}-{day.isoformat()}", store.claims, used)
+        same_day = next(
+            (c for c in store.claims.values() if c.region == region_id and c.start == day), None
+        )
+        if waiting and same_day is not None and fix != "replace":
+            held = _situation_text(store, same_day.faction, same_day.status)
+            conflicts.append(f"{store.regions[region_id].name} already has a claim from {day.isoformat()} ({held})")
+        elif waiting:
+            current = stored(store, "claims", same_day.id) if same_day is not None else None
             claim = {
-                "id": cid,
+                "id": current["id"] if current else _unique(f"c-{region_id}-{day.isoformat()}", store.claims, used),
                 "region": region_id,
                 "faction": faction,
                 "others": list(others),
                 "status": status,
                 "from": day.isoformat(),
-                "to": None,
+                "to": current.get("to") if current else None,
                 "from_precision": precision,
-                "except": [],
+                "except": list(current.get("except") or []) if current else [],
                 "start_event": event,
-                "sources": [source_id],
+                "sources": list(dict.fromkeys([*(current.get("sources") or [] if current else []), source_id])),
                 "confidence": confidence,
                 "note": note,
             }
-            ops.append(Op("claims", cid, None, claim))
+            ops.append(Op("claims", str(claim["id"]), current, claim))
             changed.extend(waiting)
     for unit in units:
         if unit in by_claim:
@@ -447,7 +526,7 @@ def record_control(
         raise EditError(
             conflicts[0] if len(conflicts) == 1 else f"{conflicts[0]} (and {len(conflicts) - 1} more places)",
             "date",
-            (Fix("replace", f"replace the period that starts on {day.isoformat()}"),),
+            (Fix("replace", f"replace what starts on {day.isoformat()} with this"),),
         )
     name = store.regions[region_id].name
     what = _situation_text(store, faction, status)
@@ -495,22 +574,7 @@ def _control_ops(
     ops: list[Op] = []
     own = _own(store, unit)
     records: list[dict[str, Any]]
-    if own:
-        records = [dict(stored(store, "periods", p.id) or {}) for p in own]
-    else:
-        # Periods from an area claim: copied as the place's own, or the claim
-        # would stop speaking for the days before ``day``.
-        records = []
-        for period in store._periods.get(unit, ()):
-            pid = _new_period_id(store, unit, used)
-            claim_note = f"From the area claim {period.claim}." + (f" {period.note}" if period.note else "")
-            record = _period_record(
-                pid, unit, period.faction, period.status, period.start, period.end,
-                others=period.others, precision=period.from_precision, start_event=period.start_event,
-                sources=period.sources, confidence=period.confidence, note=claim_note,
-            )
-            records.append(record)
-            ops.append(Op("periods", pid, None, record))
+    records = [dict(stored(store, "periods", p.id) or {}) for p in own]
     covering = next((r for r in records if _covers(r, day)), None)
     sources = [source_id]
     if covering is not None:
@@ -528,7 +592,8 @@ def _control_ops(
                 "status": status,
                 "others": list(others),
                 "from_precision": precision,
-                "start_event": event or covering.get("start_event"),
+                # The old start event told how the old holder came (and to what precision).
+                "start_event": event,
                 "sources": list(dict.fromkeys([*(covering.get("sources") or []), source_id])),
                 "confidence": confidence,
                 "note": note,
@@ -581,15 +646,55 @@ def _neighbours(store: Store, period: Period) -> tuple[dict[str, Any] | None, di
 def _editable_period(store: Store, period_id: str) -> Period:
     period = store.periods.get(period_id)
     if period is None:
-        claimed = next((p for plist in store._claim_periods.values() for p in plist if p.id == period_id), None)
+        claimed = _claimed(store, period_id)
         if claimed is not None:
+            claim = store.claims.get(claimed.claim or "")
+            area = store.regions.get(claim.region) if claim else None
             raise EditError(
-                f"that period comes from the area claim {claimed.claim}; record a change of control "
-                "on the place instead",
+                f"that period comes from the claim {claimed.claim} on all of {area.name if area else 'an area'}; "
+                "record a change of control on the place instead",
                 "period",
             )
         raise EditError(f"no period with id '{shown(period_id, 40)}'", "period")
     return period
+
+
+def _claimed(store: Store, period_id: str) -> Period | None:
+    """The period of that id made from a claim, if any."""
+    region = period_id.partition("@")[2].partition("#")[0]
+    return next((p for p in store._claim_periods.get(region, ()) if p.id == period_id), None)
+
+
+def _claim_of_the_place(store: Store, period_id: str) -> dict[str, Any] | None:
+    """For a period made from a claim on that very place (as a change of control
+    recorded on a place covered by an area claim makes), the claim's record."""
+    if period_id in store.periods:
+        return None
+    claimed = _claimed(store, period_id)
+    claim = store.claims.get(claimed.claim or "") if claimed is not None else None
+    if claimed is None or claim is None or claim.region != claimed.region:
+        return None
+    return stored(store, "claims", claim.id)
+
+
+_CLAIM_FIELDS = ("faction", "status", "from", "to", "others", "from_precision", "start_event", "sources",
+                 "confidence", "note")
+
+
+def _edit_claim(store: Store, current: dict[str, Any], fields: Mapping[str, Any], dry_run: bool) -> ChangeRecord:
+    unknown = [key for key, value in fields.items() if key not in _CLAIM_FIELDS and key != "id" and value]
+    if unknown:
+        raise EditError(f"{unknown[0]} cannot be set on this period (it is kept as a claim on the place)", unknown[0])
+    if "id" in fields and fields["id"] != current["id"]:
+        raise EditError("a period's id cannot be changed", "id")
+    record = {**current, **clean_value({k: v for k, v in fields.items() if k in _CLAIM_FIELDS})}
+    _check_period_fields(store, record)
+    if record == current:
+        raise EditError("nothing would change")
+    name = store.regions[record["region"]].name if record["region"] in store.regions else record["region"]
+    summary = f"{name}: edited the period from {current['from']}: {_differences(current, record)}"
+    return commit(store, "edit", summary, [Op("claims", current["id"], current, record)], [record["region"]],
+                  dry_run=dry_run)
 
 
 def _period_problems(
@@ -651,6 +756,9 @@ def edit_period(
 ) -> ChangeRecord:
     """Change fields of a period; see the module for ``fix`` ("adjust" moves
     the neighbouring periods' ends, "leave-gap" keeps days with no record)."""
+    claim = _claim_of_the_place(store, period_id)
+    if claim is not None:
+        return _edit_claim(store, claim, fields, dry_run)
     period = _editable_period(store, period_id)
     current = stored(store, "periods", period_id)
     assert current is not None
@@ -710,6 +818,14 @@ def delete_period(store: Store, period_id: str, *, fix: str | None = None, dry_r
     """Delete a period. The days it covered would have no record: ``fix``
     "extend-previous" or "extend-next" gives them to a neighbour, "leave-gap"
     leaves them not recorded."""
+    claim = _claim_of_the_place(store, period_id)
+    if claim is not None:
+        # Older claims (or nothing) speak for its days again: no gap to fill.
+        name = store.regions[claim["region"]].name if claim["region"] in store.regions else claim["region"]
+        held = _situation_text(store, claim["faction"], claim["status"])
+        summary = f"{name}: deleted the period from {claim['from']} ({held})"
+        return commit(store, "delete", summary, [Op("claims", claim["id"], claim, None)], [claim["region"]],
+                      dry_run=dry_run)
     period = _editable_period(store, period_id)
     current = stored(store, "periods", period_id)
     assert current is not None

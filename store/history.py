@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime
 import errno
 import os
-import secrets
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,7 +47,16 @@ from typing import Any
 
 import orjson
 
-from .storage import DatabaseCorrupt, DatabaseNotFound, StoreError, atomic_write, read_regular, real_path, where
+from .storage import (
+    DatabaseCorrupt,
+    DatabaseNotFound,
+    StoreError,
+    atomic_write,
+    read_regular,
+    real_path,
+    remove_stale_temps,
+    where,
+)
 from .text import clean_value, shown
 
 SUFFIX = ".changes"
@@ -126,6 +134,8 @@ class ChangeRecord:
 
 def new_change_id(now: datetime.datetime | None = None) -> str:
     """A change id unique across devices and sortable by time: 20261203T121500-3fa9c2d1e0b4."""
+    import secrets  # (hmac, hashlib: not for a command that only reads)
+
     now = now or datetime.datetime.now(datetime.timezone.utc)
     return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(6)}"
 
@@ -143,16 +153,20 @@ class _Bad(Exception):
     pass
 
 
+class _Torn(_Bad):
+    """A line that does not check out (its checksum): what a crash can leave last."""
+
+
 def _parse_line(line: bytes) -> dict[str, Any]:
     if len(line) < 10 or line[8:9] != b" ":
-        raise _Bad("not a line of a history file")
+        raise _Torn("not a line of a history file")
     body = line[9:]
     try:
         crc = int(line[:8], 16)
     except ValueError:
-        raise _Bad("not a line of a history file") from None
+        raise _Torn("not a line of a history file") from None
     if zlib.crc32(body) != crc:
-        raise _Bad("its checksum does not match (the line was changed or damaged)")
+        raise _Torn("its checksum does not match (the line was changed or damaged)")
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -266,7 +280,13 @@ class History:
             try:
                 payload = _parse_line(line)
                 if number == 1:
-                    if payload.get("history") != VERSION or not isinstance(payload.get("database"), str):
+                    version = payload.get("history")
+                    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+                        raise DatabaseCorrupt(
+                            f"{shown_path}: line 1: a history of changes of version {version}, newer than this "
+                            f"frontlines reads ({VERSION}); upgrade frontlines to open the database"
+                        )
+                    if version != VERSION or not isinstance(payload.get("database"), str):
                         raise DatabaseCorrupt(
                             f"{shown_path}: line 1: not the history of a frontlines database (version {VERSION})"
                         )
@@ -278,8 +298,10 @@ class History:
                 else:
                     raise _Bad("neither a change nor a compaction")
             except _Bad as exc:
-                if number == len(whole) and not tail and number > 1:
-                    # The last line, bad: a write a crash cut short, never acknowledged.
+                if number == len(whole) and not tail and number > 1 and isinstance(exc, _Torn):
+                    # The last line, damaged: a write a crash cut short, never acknowledged.
+                    # (A last line that checks out but says something wrong was
+                    # written whole, on purpose: an error, like anywhere else.)
                     history.torn = True
                     break
                 raise DatabaseCorrupt(f"{shown_path}: line {number}: {exc}") from None
@@ -318,22 +340,40 @@ class History:
         off a torn last line, and open it for appending."""
         if self._fd is not None:
             return
-        if not self.exists:
-            atomic_write(self.path, _line({"history": VERSION, "database": identity}))
-            self.exists = True
-            self.good_size = os.path.getsize(self.path)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
         try:
-            if os.fstat(fd).st_size != self.good_size:
+            if not self.exists:
+                atomic_write(self.path, _line({"history": VERSION, "database": identity}))
+                self.exists = True
+                self.good_size = os.path.getsize(self.path)
+            else:
+                remove_stale_temps(self.path)  # a writer killed while it made the file left one
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise self._cannot(exc) from None
+        try:
+            size = os.fstat(fd).st_size
+            if size < self.good_size:  # not by us: we hold the lock, and only ever append
+                raise StoreError(
+                    f"{where(self.path)}: the history of changes was shortened while the database was open; "
+                    "nothing was saved (open the database again)"
+                )
+            if size != self.good_size:
                 os.ftruncate(fd, self.good_size)  # a torn line a crash left: never acknowledged
                 os.fsync(fd)
                 self.torn = False
+        except OSError as exc:
+            os.close(fd)
+            raise self._cannot(exc) from None
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
 
-    def _write(self, data: bytes) -> None:
+    def _cannot(self, exc: OSError, outcome: str = "nothing was saved") -> StoreError:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        return StoreError(f"{where(self.path)}: cannot write: {shown(reason)}; {outcome}")
+
+    def _write(self, data: bytes, outcome: str = "nothing was saved") -> None:
         assert self._fd is not None
         fd = self._fd
         try:
@@ -346,11 +386,16 @@ class History:
             # Nothing half-written stays: the next line must start on a line of its own.
             try:
                 os.ftruncate(fd, self.good_size)
-            except OSError:
-                pass
+            except BaseException:
+                # Could not cut it off here: let go of the file, so the next
+                # write opens it again and cuts it first (see begin).
+                self._fd = None
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             if isinstance(exc, OSError):
-                reason = os.strerror(exc.errno) if exc.errno else str(exc)
-                raise StoreError(f"{where(self.path)}: cannot write: {shown(reason)}; nothing was saved") from None
+                raise self._cannot(exc, outcome) from None
             raise
         self.good_size += len(data)
 
@@ -362,7 +407,10 @@ class History:
     def note_compaction(self, identity: str) -> None:
         """Say that the database file is about to become the version ``identity``."""
         through = self.changes[-1].id if self.changes else ""
-        self._write(_line({"compacted": identity, "through": through}))
+        self._write(
+            _line({"compacted": identity, "through": through}),
+            "the database was not compacted (every change is kept in this file)",
+        )
 
     def compacted(self) -> None:
         self.pending_from = len(self.changes)

@@ -451,7 +451,9 @@ class WriterLock:
     """An exclusive, advisory, per-database writer lock (``flock``).
 
     The kernel releases it if the process dies, so a crash never leaves a
-    stale lock. The lock file keeps the holder's PID for the error message.
+    stale lock. The lock file keeps the holder's PID for the error message
+    (a PID whose process has ended is not named: a process it started holds
+    the lock, or a new writer has just taken it over).
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -479,6 +481,11 @@ class WriterLock:
             finally:
                 os.close(fd)
             pid = int(pid_text) if pid_text.isdigit() else None
+            if pid is not None and not _process_exists(pid):
+                # The PID of a writer that has ended: the lock is held by a
+                # process it started (which inherited it), or was taken over
+                # a moment ago and the new PID is not written yet. Not the holder.
+                pid = None
             holder = f"PID {pid}" if pid else "another process"
             raise DatabaseLocked(
                 f"{where(self.path)}: database is in use by {holder}; it can still be opened read-only",
@@ -567,6 +574,10 @@ class FrontlinesStorage(Storage):
         of changes notes the version it is about to hold)."""
         if self.readonly:
             raise ReadOnlyError(f"{where(self.path)}: cannot write: {self.readonly_reason}")
+        # Our own tables (a compaction) stay as they are if the write fails:
+        # they hold the changes the file does not, and the next edit needs
+        # them. Tables TinyDB handed back may have been changed in place.
+        ours = data is self._cache
         try:
             data, raw = clean_and_serialize(data)
             if before_replace is not None:
@@ -574,10 +585,12 @@ class FrontlinesStorage(Storage):
             atomic_write(self.path, raw)
             self.identity = fingerprint(raw)
         except OSError as exc:
-            self._cache = None  # TinyDB may have changed records in place; re-read next time
-            raise StoreError(f"{where(self.path)}: cannot write: {shown(exc.strerror or exc)}") from None
+            if not ours:
+                self._cache = None  # re-read next time
+            raise StoreError(f"{where(self.path)}: cannot write: {shown(exc.strerror or exc)}; it was left as it was") from None
         except BaseException:
-            self._cache = None
+            if not ours:
+                self._cache = None
             raise
         self._cache = data
 

@@ -158,13 +158,18 @@ def test_a_source_is_required(user: dict[str, str], db: Path) -> None:
 
 
 def test_an_existing_source_is_cited_by_its_id(user: dict[str, str], db: Path) -> None:
-    sid = status(user, "2018-05-01")["sources"][0]["id"]
+    sid = status(user, "2018-05-01")["sources"][0]["id"]  # published 2018-04-20, when the army took Dumair
     proc = run(user, "record", "control", "Dumair", "--faction", "fsa", "--status", "held", "--date", "2018-06-01",
-               "--source", sid, "--json")
+               "--source", sid)
+    assert proc.returncode == 2  # a report from before the change cannot be its evidence
+    assert one_error_line(proc).startswith("frontlines: --source: Global Times (Xinhua) (2018-04-20) was published "
+                                           "before 2018-06-01")
+    proc = run(user, "record", "control", "Dumair", "--faction", "fsa", "--status", "held", "--date", "2018-04-20",
+               "--replace", "--source", sid, "--json")
     assert proc.returncode == 0, proc.stderr
     change = json.loads(proc.stdout)
-    assert [op["table"] for op in change["ops"]] == ["periods", "periods"]  # no new source
-    assert [s["id"] for s in status(user, "2018-06-01")["sources"]] == [sid]
+    assert [op["table"] for op in change["ops"]] == ["periods"]  # no new source
+    assert sid in [s["id"] for s in status(user, "2018-06-01")["sources"]]
 
 
 def test_a_period_starting_that_day_is_replaced_only_with_replace(user: dict[str, str], db: Path) -> None:

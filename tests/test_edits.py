@@ -165,15 +165,29 @@ def test_a_period_starting_that_day_is_replaced_only_when_asked(store: Store) ->
 
 def test_a_place_covered_by_an_area_claim_keeps_its_past(store: Store) -> None:
     # A central Damascus neighbourhood: its periods come from claims on the city.
-    city = "C1001"
-    place = next(u for u in store.units(city) if store.history(u) and store.history(u)[0].claim)
+    place = next(u for u in store.units("C1001") if store.history(u) and store.history(u)[0].claim)
     past = [(p.faction, p.start, p.end) for p in store.history(place)]
-    store.record_control(place, "isis", "contested", D("2018-07-01"), source=SOURCE)
+    change = store.record_control(place, "isis", "contested", D("2018-07-01"), source=SOURCE)
+    assert [op.table for op in change.ops] == ["sources", "claims"]  # a claim on the place, from the day
     after = store.history(place)
-    assert all(p.claim is None for p in after)  # its own periods now
     assert store.control(place, D("2017-01-01")).faction.id == past[0][0]
+    assert store.control(place, D("2018-06-30")).faction.id == "saa"
     assert store.control(place, D("2018-07-02")).faction.id == "isis"
-    assert "From the area claim" in (after[0].note or "")
+    assert after[-1].start == D("2018-07-01") and after[-1].claim == change.ops[1].id
+    assert store.validate() == []  # every claim still covers a place
+    # Its own period can be edited and deleted like any other.
+    store.edit("periods", after[-1].id, {"status": "besieged", "from": "2018-07-03"})
+    assert store.control(place, D("2018-07-02")).faction.id == "saa"
+    assert store.control(place, D("2018-07-04")).status == "besieged"
+    store.delete("periods", store.history(place)[-1].id)
+    assert [(p.faction, p.start, p.end) for p in store.history(place)] == past
+    store.record_control(place, "isis", "held", D("2018-07-01"), source=SOURCE)
+    with pytest.raises(EditError, match="already has a claim from 2018-07-01") as info:
+        store.record_control(place, "hts", "held", D("2018-07-01"), source=SOURCE)
+    assert [f.code for f in info.value.fixes] == ["replace"]
+    store.record_control(place, "hts", "held", D("2018-07-01"), source=SOURCE, fix="replace")
+    assert store.control(place, D("2018-07-02")).faction.id == "hts"
+    assert len([c for c in store.claims.values() if c.region == place]) == 1
     assert store.validate() == []
 
 
@@ -203,13 +217,19 @@ def test_editing_a_period_that_would_overlap_offers_to_move_the_neighbour(store:
 
 
 def test_editing_a_period_that_would_leave_a_gap_offers_both_ways(store: Store) -> None:
-    second = store.history(DUMAIR)[1]
+    first = store.history(DUMAIR)[0]
     with pytest.raises(EditError) as info:
-        store.edit("periods", second.id, {"from": "2018-04-25"})
-    assert "2018-04-20 to 2018-04-24 would have no record" in str(info.value)
+        store.edit("periods", first.id, {"to": "2018-04-10"})
+    assert "2018-04-11 to 2018-04-19 would have no record" in str(info.value)
     assert [f.code for f in info.value.fixes] == ["adjust", "leave-gap"]
-    store.edit("periods", second.id, {"from": "2018-04-25"}, fix="leave-gap")
-    assert store.control(DUMAIR, D("2018-04-22")).status == "not-recorded"
+    store.edit("periods", first.id, {"to": "2018-04-10"}, fix="leave-gap")
+    assert store.control(DUMAIR, D("2018-04-15")).status == "not-recorded"
+    store.undo()
+    store.edit("periods", first.id, {"to": "2018-04-10"}, fix="adjust")
+    assert store.history(DUMAIR)[1].start == D("2018-04-11")
+    # A start moved past the day its source was published: refused.
+    with pytest.raises(EditError, match="was published before 2018-04-25"):
+        store.edit("periods", store.history(DUMAIR)[1].id, {"from": "2018-04-25"}, fix="leave-gap")
 
 
 def test_a_bad_period_edit_is_refused(store: Store) -> None:
@@ -237,7 +257,7 @@ def test_deleting_a_period_asks_what_to_do_with_its_days(store: Store) -> None:
 def test_periods_from_a_claim_are_not_edited_directly(store: Store) -> None:
     place = next(u for u in store.units("C1001") if store.history(u) and store.history(u)[0].claim)
     claimed = store.history(place)[0]
-    with pytest.raises(EditError, match="comes from the area claim"):
+    with pytest.raises(EditError, match="comes from the claim .* on all of Damascus; record a change"):
         store.edit("periods", claimed.id, {"status": "contested"})
 
 
@@ -372,3 +392,29 @@ def test_the_bundled_data_set_opens_read_only_for_editing() -> None:
             store.undo()
     with Store.open_for_editing(BUNDLED, read_only=True) as store:
         assert store.read_only_reason == "opened read-only (--read-only)"
+
+
+def test_a_source_published_before_the_change_cannot_be_its_evidence(store: Store) -> None:
+    old = next(s for s in store.sources.values() if s.date and s.date < "2017")
+    with pytest.raises(EditError, match=r"was published before 2018-06-01: it cannot be the evidence") as info:
+        store.record_control(DUMAIR, "isis", "contested", D("2018-06-01"), source=old.id)
+    assert info.value.field == "source"
+    with pytest.raises(EditError, match="published before") as info:
+        store.record_control(DUMAIR, "isis", "contested", D("2018-06-01"),
+                             source={"publication": "Old paper", "title": "t", "date": "2018-05"})
+    with pytest.raises(EditError, match="published before") as info:
+        store.add_event({"type": "siege", "title": "t", "date": "2018-03-01", "places": [DUMAIR],
+                         "sources": [old.id]})
+    assert info.value.field == "sources"
+    assert store.log() == []
+
+
+def test_a_start_known_to_the_day_needs_an_event_known_to_the_day(store: Store) -> None:
+    month = store.add_event({"type": "takeover", "title": "Taken in June", "date": "2018-06",
+                             "places": [DUMAIR], "sources": [SOURCE]})
+    event_id = month.ops[-1].id
+    with pytest.raises(EditError, match="dated only to the month") as info:
+        store.record_control(DUMAIR, "isis", "held", D("2018-06-01"), source=SOURCE, event=event_id)
+    assert info.value.field == "precision"
+    store.record_control(DUMAIR, "isis", "held", D("2018-06-01"), source=SOURCE, event=event_id, precision="month")
+    assert store.validate() == []

@@ -375,6 +375,9 @@ class FrontlinesApp(App[None]):
         chronicle.say([hint])
         for note in self.startup_notes:
             self.notify(safe_message(note), timeout=8, markup=False)
+        if not self.store.readonly:
+            # So the first edit is as quick as the next (a big database's tables take a while to index).
+            self.run_worker(self.store.prepare_edits, thread=True, name="prepare edits", exit_on_error=False)
         warnings = self.keymap.warnings + self.store.warnings
         for warning in warnings[:MAX_TOASTS]:
             self.notify(safe_message(warning), title="Warning", severity="warning", timeout=10, markup=False)

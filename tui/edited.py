@@ -8,9 +8,12 @@ now is and says what was done.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from store.history import ChangeRecord
+if TYPE_CHECKING:  # the explorer's first frame loads none of the storage
+    from store.history import ChangeRecord
 
 
 class Edited(Message):
