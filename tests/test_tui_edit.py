@@ -131,7 +131,7 @@ async def test_record_a_change_for_dumair(store: Any) -> None:
 
 
 async def test_an_existing_source_is_picked_by_search(store: Any) -> None:
-    app = app_on(store)
+    app = app_on(store, date(2018, 4, 10))  # the source below was published on the 19th
     async with app.run_test(size=(100, 32)) as pilot:
         await open_on(pilot, app, DUMAIR, "r")
         await type_text(pilot, "isis")
@@ -144,7 +144,7 @@ async def test_an_existing_source_is_picked_by_search(store: Any) -> None:
         await pilot.press("enter", "enter", "enter")  # the confidence, the note: Enter on the last field saves
         await pilot.pause()
         assert not isinstance(app.screen, FormScreen)
-    assert store.period_at(DUMAIR, date(2018, 6, 1)).sources == ("syriadirect-2018-04-19",)
+    assert store.period_at(DUMAIR, date(2018, 4, 10)).sources == ("syriadirect-2018-04-19",)
     assert len(store.log()[-1].ops) == 2  # no new source was added
 
 
@@ -196,7 +196,7 @@ async def test_a_period_starting_that_day_is_explained_and_replaced_if_asked(sto
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
-        assert "replace the period that starts on 2018-04-20" in screen_text(app)
+        assert "replace what starts on 2018-04-20" in screen_text(app)
         await pilot.press("escape")  # back to the form, nothing written
         await pilot.pause()
         assert isinstance(app.screen, ControlForm)
@@ -291,15 +291,15 @@ async def test_escape_closes_the_form_and_writes_nothing(store: Any) -> None:
 
 
 async def test_a_period_edit_that_overlaps_is_explained_and_fixed_if_asked(store: Any) -> None:
-    app = app_on(store, date(2018, 1, 1))  # the Jaysh al-Islam truce, to 2018-04-19
+    app = app_on(store)  # the army's period, from 2018-04-20
     async with app.run_test(size=(100, 32)) as pilot:
         await open_on(pilot, app, DUMAIR, "i")
         assert isinstance(app.screen, PeriodForm)
-        assert app.screen.query_one("#period-to").value == "2018-04-19"
-        app.screen.query_one("#period-to").focus()
+        assert app.screen.query_one("#period-from").value == "2018-04-20"
+        app.screen.query_one("#period-from").focus()
         await pilot.press("ctrl+a", "ctrl+k")
-        await type_text(pilot, "2018-05-10")
-        assert "it would overlap the period after it (from 2018-04-20)" in row(app, "row-to").message
+        await type_text(pilot, "2018-04-15")
+        assert "it would overlap the period before it (to 2018-04-19)" in row(app, "row-from").message
         assert "Saving will offer: move the neighbouring periods' dates to meet it" in screen_text(app)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -311,9 +311,9 @@ async def test_a_period_edit_that_overlaps_is_explained_and_fixed_if_asked(store
         await pilot.pause()
         await pilot.press("enter")  # move the neighbour
         await pilot.pause()
-        assert not isinstance(app.screen, FormScreen)
-    assert store.periods["p-C2346-1"].end == date(2018, 5, 10)
-    assert store.periods["p-C2346-2"].start == date(2018, 5, 11)
+        assert not isinstance(app.screen, FormScreen), screen_text(app)
+    assert store.periods["p-C2346-1"].end == date(2018, 4, 14)
+    assert store.periods["p-C2346-2"].start == date(2018, 4, 15)
     assert store.log()[-1].kind == "edit"
 
 
@@ -362,11 +362,39 @@ async def test_a_period_from_an_area_claim_offers_a_change_instead(store: Any) -
     async with app.run_test(size=(100, 32)) as pilot:
         await open_on(pilot, app, OLD_CITY, "i")
         assert isinstance(app.screen, ChoiceScreen)
-        assert "comes from the area claim" in screen_text(app)
+        assert "comes from the claim c-damascus-city-2016 on all of Damascus" in screen_text(app)
         await pilot.press("enter")  # record a change instead
         await pilot.pause()
         assert isinstance(app.screen, ControlForm)
         assert "Old City" in screen_text(app)
+
+
+async def test_a_change_on_a_place_an_area_claim_covers_is_edited_and_deleted_as_its_own(store: Any) -> None:
+    app = app_on(store, date(2018, 6, 1))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_on(pilot, app, OLD_CITY, "r")
+        await record_islamic_state(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.period_at(OLD_CITY, date(2018, 6, 1)).faction == "isis"
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, PeriodForm)  # not refused: the claim is on the place itself
+        assert app.screen.query_one("#period-from").value == "2018-06-01"
+        assert app.screen.query_one("#period-to").value == ""
+        app.screen.query_one("#period-confidence").focus()
+        await pilot.press("h")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormScreen)
+        assert store.period_at(OLD_CITY, date(2018, 6, 1)).confidence == "high"
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")  # "Delete it"
+        await pilot.pause()
+    assert store.period_at(OLD_CITY, date(2018, 6, 1)).faction == "saa"  # the area's claim again
+    assert [c.kind for c in store.log()] == ["control", "edit", "delete"]
 
 
 async def test_a_read_only_database_opens_no_form(db: Path) -> None:

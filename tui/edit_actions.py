@@ -144,11 +144,13 @@ def edit(app: FrontlinesApp, place: str | None = None) -> None:
         _no_period(app, place)
         return
     if period.claim is not None:
+        # A claim on the place itself is edited as its period; one on an area is refused.
         try:
             app.store.edit("periods", period.id, {}, dry_run=True)
         except EditError as exc:
-            _offer_record_instead(app, place, str(exc))
-            return
+            if exc.field == "period":
+                _offer_record_instead(app, place, str(exc))
+                return
     app.push_screen(PeriodForm(app.store, period))
 
 
@@ -198,7 +200,7 @@ def delete(app: FrontlinesApp, place: str | None = None) -> None:
         store.delete(table, record_id, dry_run=True)
     except EditError as exc:
         if not exc.fixes:
-            if table == "periods" and "area claim" in str(exc) and place is not None:
+            if table == "periods" and exc.field == "period" and place is not None:
                 _offer_record_instead(app, place, str(exc))
                 return
             app.notify(f"Cannot delete it: {shown(exc, 300)}", severity="warning", timeout=8, markup=False)

@@ -147,6 +147,14 @@ class PeriodForm(_Form):
 
     def rows(self) -> ComposeResult:
         p = self.period
+        claim = self.store.claims.get(p.claim or "")
+        if claim is not None and claim.region == p.region:
+            # A claim on the place itself (a change recorded on a place an area claim
+            # covered): the form shows the claim as recorded, not as other claims cut it.
+            p = Period(p.id, p.region, claim.faction, claim.status, claim.start, claim.end, claim.others,
+                       claim.from_precision, claim.start_event, None, claim.sources, claim.confidence, claim.note,
+                       claim.id)
+            self.period = p
         self.faction = FuzzyEditor(faction_candidates(self.store), value=p.faction, text=_faction_text(self.store, p.faction),
                                    what="faction", id="period-faction")
         self.status = ChoiceEditor(STATUSES, p.status, id="period-status")
@@ -171,8 +179,8 @@ class PeriodForm(_Form):
         yield Row("Precision", self.precision, keys=("from_precision", "precision"), id="row-precision")
         yield Row("Confidence", self.confidence, keys=("confidence",), id="row-confidence")
         yield Row("Note", self.note, keys=("note",), id="row-note")
-        yield Row("Sources", self.source_list, keys=("sources",), hint="Enter adds · Backspace in the empty field drops the last",
-                  id="row-sources")
+        yield Row("Sources", self.source_list, keys=("sources", "source"),
+                  hint="Enter adds · Backspace in the empty field drops the last", id="row-sources")
 
     @on(TextEditor.Changed, "#period-from")
     def _from_typed(self) -> None:
