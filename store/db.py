@@ -127,6 +127,11 @@ class Store:
                 store = cls(storage.read() or {}, path=path, db=db, storage=storage, schema_required=schema_required)
                 store._history = history
                 store._doc_ids = doc_index
+                if history is not None and history.changed_outside:
+                    store.warnings.append(
+                        f"{where(path)} was changed outside frontlines since its changes were last folded in; "
+                        f"its history ({where(history.path.name)}) carries on from the file as it is now"
+                    )
             except BaseException:
                 db.close()
                 raise

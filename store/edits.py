@@ -93,9 +93,9 @@ def doc_ids(cache: DocIds, tables: Mapping[str, Mapping[str, Any]], table: str) 
     if found is None:
         records = tables.get(table) or {}
         # Made backwards, so that of two records with one id the first wins, as in the store.
-        ids: list[Any] = [record.get("id") for record in reversed(records.values())]
         keys: list[str] = list(records)
         keys.reverse()
+        ids: list[Any] = [records[key].get("id") for key in keys]
         found = dict(zip(ids, keys))
         for odd in [rid for rid in found if not isinstance(rid, str)]:
             del found[odd]

@@ -251,6 +251,10 @@ class History:
     exists: bool = False
     good_size: int = 0  # bytes of whole, checked lines (a torn tail is beyond)
     torn: bool = False
+    # The database was changed by other means (a text editor, a git merge)
+    # after its last compaction, with every change folded in: the history
+    # carries on from the version on disk (a writer notes it on its first write).
+    changed_outside: bool = False
     _fd: int | None = None
 
     @property
@@ -320,10 +324,15 @@ class History:
                 history.pending_from = count
                 break
         else:
-            raise DatabaseCorrupt(
-                f"{shown_path}: this history of changes belongs to another version of "
-                f"{where(Path(db_path).name)}; move it aside to open the database without it"
-            )
+            waiting = len(history.changes) - versions[-1][1]
+            if waiting:
+                raise DatabaseCorrupt(
+                    f"{shown_path}: this history of changes belongs to another version of "
+                    f"{where(Path(db_path).name)} ({waiting} of its changes are not in the file); "
+                    "move it aside to open the database without them"
+                )
+            history.pending_from = len(history.changes)
+            history.changed_outside = True
         ids = [c.id for c in history.changes]
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
@@ -368,6 +377,10 @@ class History:
             os.close(fd)
             raise
         self._fd = fd
+        if self.changed_outside:
+            # From here on, changes apply to the version on disk.
+            self._write(_line({"compacted": identity, "through": self.changes[-1].id if self.changes else ""}))
+            self.changed_outside = False
 
     def _cannot(self, exc: OSError, outcome: str = "nothing was saved") -> StoreError:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)

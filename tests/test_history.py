@@ -289,10 +289,8 @@ def test_a_last_line_that_checks_out_but_says_something_wrong_is_an_error_not_a_
 
 
 def test_a_history_of_another_version_of_the_file_is_refused_clearly(db: Path) -> None:
-    three_changes(db)
-    with Store.open(db, readonly=False) as store:
-        store.compact()
-    # The database file edited by hand (or swapped for another copy) since.
+    three_changes(db)  # not folded in yet
+    # The database file edited by hand (or swapped for another copy) meanwhile.
     text = db.read_bytes().replace(b"About 40 km north-east of Damascus.", b"About 40 km NE of Damascus.")
     db.write_bytes(text)
     for readonly in (True, False):
@@ -300,9 +298,27 @@ def test_a_history_of_another_version_of_the_file_is_refused_clearly(db: Path) -
             Store.open(db, readonly=readonly)
         assert str(caught.value) == (
             f"{changes_file(db)}: this history of changes belongs to another version of "
-            f"{db.name}; move it aside to open the database without it"
+            f"{db.name} (3 of its changes are not in the file); move it aside to open the database without them"
         )
     assert db.read_bytes() == text
+
+
+def test_a_file_edited_by_hand_after_a_compaction_opens_and_its_history_carries_on(db: Path) -> None:
+    three_changes(db)
+    with Store.open(db, readonly=False) as store:
+        store.compact()
+    text = db.read_bytes().replace(b"About 40 km north-east of Damascus.", b"About 40 km NE of Damascus.")
+    db.write_bytes(text)  # every change is in the file: the hand edit is the only news
+    with Store.open(db) as reader:
+        assert reader.regions["C2346"].note == "About 40 km NE of Damascus."
+        assert len(reader.log()) == 3 and reader.pending_changes == 0
+        assert any("changed outside frontlines" in w for w in reader.warnings)
+    with Store.open(db, readonly=False) as writer:
+        writer.record_control("C2346", "isis", "contested", date(2018, 7, 1), source="Field note")
+    with Store.open(db) as reader:  # the history now names the hand-edited version: no warning
+        assert reader.warnings == []
+        assert reader.regions["C2346"].note == "About 40 km NE of Damascus."
+        assert reader.control("C2346", date(2018, 7, 2)).faction.id == "isis"
 
 
 def test_a_history_from_a_newer_frontlines_is_refused_saying_so(db: Path) -> None:
