@@ -130,6 +130,18 @@ async def test_record_a_change_for_dumair(store: Any) -> None:
         assert [c.id for c in again.log()] == [change.id]
 
 
+async def test_typing_in_a_filled_field_replaces_what_is_there(store: Any) -> None:
+    app = app_on(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_on(pilot, app, DUMAIR, "r")
+        await type_text(pilot, "islamic st")
+        await pilot.press("enter", "right", "tab")  # on to the date, which holds the explorer's
+        assert app.screen.query_one("#control-date").value == "2018-06-01"
+        await type_text(pilot, "2018-05-25")
+        assert app.screen.query_one("#control-date").value == "2018-05-25"
+        assert row(app, "row-date").error is None
+
+
 async def test_an_existing_source_is_picked_by_search(store: Any) -> None:
     app = app_on(store, date(2018, 4, 10))  # the source below was published on the 19th
     async with app.run_test(size=(100, 32)) as pilot:

@@ -59,7 +59,7 @@ class TextEditor(Input):
     """One line of text. Enter moves on (or saves, on the last field)."""
 
     def __init__(self, value: str = "", *, placeholder: str = "", id: str | None = None, date: bool = False) -> None:
-        super().__init__(value=value, placeholder=placeholder, id=id, compact=True, select_on_focus=False)
+        super().__init__(value=value, placeholder=placeholder, id=id, compact=True, select_on_focus=True)
         self.is_date = date
 
     def problem(self, final: bool = False) -> str | None:
@@ -252,7 +252,7 @@ class FuzzyEditor(Vertical):
         self.on_enter: Callable[[], None] | None = None  # set by a list of picks: Enter adds
 
     def compose(self) -> ComposeResult:
-        yield Input(value=self._initial, placeholder=self._placeholder, compact=True, select_on_focus=False)
+        yield Input(value=self._initial, placeholder=self._placeholder, compact=True, select_on_focus=True)
         yield _Dropdown()
 
     @property
