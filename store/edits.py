@@ -1090,27 +1090,29 @@ def _matches(store: Store, ops: Iterable[Op], side: str) -> str | None:
 
 def undo(store: Store, *, dry_run: bool = False) -> ChangeRecord:
     """Undo the last change in effect (itself a change, kept in the history)."""
-    _live(store)
-    target = undo_target(store)
-    if target is None:
-        raise EditError("nothing to undo")
-    changed = _matches(store, target.ops, "after")
-    if changed:
-        raise EditError(f"cannot undo “{target.summary}”: {changed} was changed since")
-    ops = [op.inverse() for op in reversed(target.ops)]
-    return commit(store, "undo", f"undid: {target.summary}", ops, target.places, reverts=target.id, dry_run=dry_run)
+    return _undo_or_redo(store, undo=True, dry_run=dry_run)
 
 
 def redo(store: Store, *, dry_run: bool = False) -> ChangeRecord:
     """Make the last undone change again."""
+    return _undo_or_redo(store, undo=False, dry_run=dry_run)
+
+
+def _undo_or_redo(store: Store, *, undo: bool, dry_run: bool) -> ChangeRecord:
     _live(store)
-    target = redo_target(store)
+    what = "undo" if undo else "redo"
+    target = undo_target(store) if undo else redo_target(store)
     if target is None:
-        raise EditError("nothing to redo")
-    changed = _matches(store, target.ops, "before")
+        raise EditError(f"nothing to {what}")
+    # The records must be as the change left them (undo) or found them (redo).
+    changed = _matches(store, target.ops, "after" if undo else "before")
     if changed:
-        raise EditError(f"cannot redo “{target.summary}”: {changed} was changed since")
-    return commit(store, "redo", f"redid: {target.summary}", list(target.ops), target.places, reapplies=target.id, dry_run=dry_run)
+        raise EditError(f"cannot {what} “{target.summary}”: {changed} was changed since")
+    if undo:
+        ops = [op.inverse() for op in reversed(target.ops)]
+        return commit(store, "undo", f"undid: {target.summary}", ops, target.places, reverts=target.id, dry_run=dry_run)
+    return commit(store, "redo", f"redid: {target.summary}", list(target.ops), target.places,
+                  reapplies=target.id, dry_run=dry_run)
 
 
 # --- reading the history --------------------------------------------------------------------------

@@ -60,3 +60,37 @@ def app_factory(bundled_store) -> AppFactory:
         )
 
     return build
+
+
+# --- editing: a copy of the bundled data, and who edits it ------------------------------------
+
+
+@pytest.fixture
+def edit_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The author and device of changes fixed, and nothing of the real home read or written."""
+    monkeypatch.setenv("FRONTLINES_AUTHOR", "field officer")
+    monkeypatch.setenv("FRONTLINES_DEVICE", "laptop1")
+    monkeypatch.setenv("FRONTLINES_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("FRONTLINES_STATE", str(tmp_path / "state.json"))
+
+
+@pytest.fixture
+def editable_db(tmp_path: Path, edit_identity: None) -> Path:
+    """A copy of the bundled database, with no history of changes yet."""
+    import shutil
+
+    from store.locate import bundled_path
+
+    path = tmp_path / "damascus.json"
+    shutil.copyfile(bundled_path(), path)
+    return path
+
+
+@pytest.fixture
+def editable_store(editable_db: Path):
+    """That copy, open to change (the writer's lock held)."""
+    from store import Store
+
+    store = Store.open(editable_db, readonly=False)
+    yield store
+    store.close()

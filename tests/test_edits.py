@@ -3,8 +3,6 @@ records, to every answer the views read, and to the file (store.edits)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -24,25 +22,14 @@ def D(text: str) -> date:
     return date.fromisoformat(text)
 
 
-@pytest.fixture(autouse=True)
-def _identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("FRONTLINES_AUTHOR", "Analyst One")
-    monkeypatch.setenv("FRONTLINES_DEVICE", "laptop1")
-    monkeypatch.setenv("FRONTLINES_CONFIG", str(tmp_path / "no-config.toml"))
+@pytest.fixture
+def db(editable_db: Path) -> Path:
+    return editable_db
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "damascus.json"
-    shutil.copy(BUNDLED, path)
-    return path
-
-
-@pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    opened = Store.open(db, readonly=False)
-    yield opened
-    opened.close()
+def store(editable_store: Store) -> Store:
+    return editable_store
 
 
 def test_a_change_of_control_closes_the_period_and_opens_the_next(store: Store, db: Path) -> None:
@@ -71,7 +58,7 @@ def test_a_change_of_control_closes_the_period_and_opens_the_next(store: Store, 
         "Field report", "Dumair checkpoint changes hands", "https://example.org/dumair"
     )
     assert [c.id for c in store.log()] == [change.id]
-    assert change.author == "Analyst One" and change.device == "laptop1"
+    assert change.author == "field officer" and change.device == "laptop1"
     assert store.validate() == []
     # Durable, not yet folded into the file: the file is as it was.
     assert db.read_bytes() == before
@@ -374,7 +361,7 @@ def test_the_author_comes_from_the_config_file_unless_the_environment_says(
 def test_a_device_id_is_made_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from store import identity
 
-    monkeypatch.delenv("FRONTLINES_DEVICE")
+    monkeypatch.delenv("FRONTLINES_DEVICE", raising=False)
     monkeypatch.setattr("store.locate.user_data_dir", lambda: tmp_path / "data")
     first = identity.device()
     assert len(first) == 16 and first.isalnum()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -38,20 +37,13 @@ SOURCE = "Field notes, Dumair changes hands, https://example.org/dumair"
 
 
 @pytest.fixture(autouse=True)
-def _identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _identity(edit_identity: None) -> None:
     """Author and device fixed, and nothing read from or written to the real home."""
-    monkeypatch.setenv("FRONTLINES_AUTHOR", "field officer")
-    monkeypatch.setenv("FRONTLINES_DEVICE", "laptop1")
-    monkeypatch.setenv("FRONTLINES_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("FRONTLINES_STATE", str(tmp_path / "state"))
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """A copy of the bundled database, with no history yet."""
-    path = tmp_path / "damascus.json"
-    shutil.copyfile(FIXTURE, path)
-    return path
+def db(editable_db: Path) -> Path:
+    return editable_db
 
 
 def changes_file(db: Path) -> Path:

@@ -3,8 +3,6 @@ and redo by key, the read-only marker, "last edited", folding on exit."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,25 +22,14 @@ D = date.fromisoformat
 SOURCE = "Field report, Dumair changes hands, https://example.org/dumair"
 
 
-@pytest.fixture(autouse=True)
-def _identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("FRONTLINES_AUTHOR", "Analyst [b]One[/b]")
-    monkeypatch.setenv("FRONTLINES_DEVICE", "laptop1")
-    monkeypatch.setenv("FRONTLINES_CONFIG", str(tmp_path / "none.toml"))
+@pytest.fixture
+def db(editable_db: Path) -> Path:
+    return editable_db
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "damascus.json"
-    shutil.copy(BUNDLED, path)
-    return path
-
-
-@pytest.fixture
-def store(db: Path) -> Iterator[Store]:
-    opened = Store.open(db, readonly=False)
-    yield opened
-    opened.close()
+def store(editable_store: Store) -> Store:
+    return editable_store
 
 
 def screen_text(app: Any) -> str:
@@ -56,7 +43,10 @@ async def record(pilot: Any, store: Store) -> None:
     await pilot.pause()
 
 
-async def test_a_change_redraws_the_details_columns_and_chart_and_u_undoes_it(store: Store) -> None:
+async def test_a_change_redraws_the_details_columns_and_chart_and_u_undoes_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTLINES_AUTHOR", "Analyst [b]One[/b]")
     app = make_app(store, at=D("2018-06-05"), use_keymap_file=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.jump_to(DUMAIR)

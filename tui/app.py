@@ -932,33 +932,24 @@ class FrontlinesApp(App[None]):
         return True, getattr(self.screen, "current_place", lambda: None)() or self.focus_region
 
     def action_record_control(self) -> None:
-        from . import edit_actions
-
-        acts, place = self._editing_place()
-        if acts:
-            edit_actions.record_control(self, place)
+        self._editing_key("record_control")
 
     def action_add_event(self) -> None:
-        from . import edit_actions
-
-        acts, place = self._editing_place()
-        if acts:
-            edit_actions.add_event(self, place)
+        self._editing_key("add_event")
 
     def action_edit(self) -> None:
-        from . import edit_actions
-
-        acts, place = self._editing_place()
-        if acts:
-            edit_actions.edit(self, place)
+        self._editing_key("edit")
 
     def action_delete(self) -> None:
+        self._editing_key("delete")
+
+    def _editing_key(self, name: str) -> None:
+        """One of the editing keys: what tui.edit_actions does for it, on the place it acts on."""
         from . import edit_actions
 
         acts, place = self._editing_place()
         if acts:
-            edit_actions.delete(self, place)
-
+            getattr(edit_actions, name)(self, place)
 
 def make_app(store: Store, *, at: date | None = None, keymap_path: Path | None = None, use_keymap_file: bool = True) -> FrontlinesApp:
     """The one factory used by the CLI, the Pilot tests and the snapshot tests."""

@@ -100,6 +100,25 @@ def highlighted_period(app: FrontlinesApp, place: str | None = None) -> tuple[st
     return place, app.store.control(place, app.as_of).period
 
 
+def _target(app: FrontlinesApp, place: str | None) -> tuple[str | None, Event | None, Period | None] | None:
+    """What the edit and delete keys act on: the highlighted event (in the events
+    pane), else the place's period on the as-of date; None, once said why, if nothing."""
+    event = highlighted_event(app)
+    if event is not None:
+        return app.focus_region, event, None
+    if in_events_pane(app):
+        _no_event(app)
+        return None
+    found = highlighted_period(app, place)
+    if found is None:
+        return None
+    place, period = found
+    if period is None:
+        _no_period(app, place)
+        return None
+    return place, None, period
+
+
 def _no_period(app: FrontlinesApp, place: str) -> None:
     name = app.store.regions[place].name
     if app.store._periods.get(place) or not app.store.has_children(place):
@@ -129,20 +148,14 @@ def edit(app: FrontlinesApp, place: str | None = None) -> None:
 
     if not writable(app):
         return
-    event = highlighted_event(app)
+    target = _target(app, place)
+    if target is None:
+        return
+    place, event, period = target
     if event is not None:
-        app.push_screen(EventForm(app.store, place=app.focus_region, event=event))
+        app.push_screen(EventForm(app.store, place=place, event=event))
         return
-    if in_events_pane(app):
-        _no_event(app)
-        return
-    found = highlighted_period(app, place)
-    if found is None:
-        return
-    place, period = found
-    if period is None:
-        _no_period(app, place)
-        return
+    assert period is not None and place is not None
     if period.claim is not None:
         # A claim on the place itself is edited as its period; one on an area is refused.
         try:
@@ -164,23 +177,17 @@ def delete(app: FrontlinesApp, place: str | None = None) -> None:
     if not writable(app):
         return
     store = app.store
-    event = highlighted_event(app)
+    target = _target(app, place)
+    if target is None:
+        return
+    place, event, period = target
     table: str
     record_id: str
     if event is not None:
-        table, record_id, place = "events", event.id, app.focus_region
+        table, record_id = "events", event.id
         what = f"the event of {event.date}: {event.title}"
-    elif in_events_pane(app):
-        _no_event(app)
-        return
     else:
-        found = highlighted_period(app, place)
-        if found is None:
-            return
-        place, period = found
-        if period is None:
-            _no_period(app, place)
-            return
+        assert period is not None and place is not None
         table, record_id = "periods", period.id
         faction = store.factions.get(period.faction)
         end = period.end.isoformat() if period.end else "ongoing"
