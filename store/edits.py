@@ -1068,7 +1068,10 @@ def edit_source(store: Store, source_id: str, fields: Mapping[str, Any], *, dry_
 
 def undo_target(store: Store) -> ChangeRecord | None:
     log = store._history
-    return effective(log.changes)[0][-1] if log is not None and effective(log.changes)[0] else None
+    if log is None:
+        return None
+    done = effective(log.changes)[0]
+    return done[-1] if done else None
 
 
 def redo_target(store: Store) -> ChangeRecord | None:
