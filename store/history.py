@@ -61,7 +61,7 @@ from .text import clean_value, shown
 
 SUFFIX = ".changes"
 VERSION = 1
-KINDS = ("control", "event", "edit", "delete", "undo", "redo")
+KINDS = ("control", "event", "edit", "delete", "undo", "redo", "import")
 TABLES = ("sources", "factions", "regions", "periods", "events", "claims")
 
 

@@ -368,6 +368,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--source", metavar="ID", help="id of the database's source record for the gazetteer; "
                                                   "every place the import creates or attaches to cites it")
 
+    a = kinds.add_parser(
+        "acled",
+        parents=[common],
+        help="events (and territory changes) from an ACLED CSV export",
+        description="Add the events of an ACLED CSV export (any of its layouts): places matched by name and "
+                    "coordinates, actors by faction name, new ones created and reported; rows that move territory "
+                    "also change the place's control. One transaction: nothing is written if it is interrupted. "
+                    "Importing the same file again changes nothing; rows with a newer timestamp update their event.",
+    )
+    commands["import acled"] = a
+    a.add_argument("file", metavar="FILE.csv", help="the ACLED CSV file to read")
+    a.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
+    a.add_argument("--strict", action="store_true", help="stop at the first bad row (exit 2, nothing written)")
+
     command("validate", "Check the whole database: references, overlapping or inverted periods, sources, "
                         "the schema version. Prints OK or one line per problem; exits 1 if there is any.")
     command("where", "Print the path of the database the other commands would read, and say on "
@@ -1010,6 +1024,8 @@ def cmd_changes(store: Store, args: argparse.Namespace, day: date, out: Any) -> 
 
 def cmd_import(path: Any, args: argparse.Namespace) -> int:
     """``import boundaries``: one atomic write, or nothing (see store.gazetteer)."""
+    if args.import_kind == "acled":
+        return cmd_import_acled(path, args)
     from store import StoreError
     from store.gazetteer import FieldNames, ImportProblem, import_boundaries, summary
     from store.model import LEVELS
@@ -1032,6 +1048,88 @@ def cmd_import(path: Any, args: argparse.Namespace) -> int:
         out.write(safe_message(line) + "\n")
     out.flush()
     return EXIT_OK
+
+
+def cmd_import_acled(path: Any, args: argparse.Namespace) -> int:
+    """``import acled``: plan the whole file (nothing written), then one commit and a compaction."""
+    from store import Store, StoreError
+    from store.acled import AcledError, StrictStop, commit_plan, plan_import
+    from store.edits import compact
+    from store.storage import where
+
+    try:
+        store = Store.open(path, readonly=False)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        if store.readonly:
+            reason = getattr(store._storage, "readonly_reason", None) or "it can only be read"
+            raise CliError(f"{where(path)}: cannot change it: {reason}; nothing was changed")
+        for warning in store.warnings:
+            say(f"warning: {warning}")
+        try:
+            size = os.path.getsize(args.file)
+        except OSError:
+            size = 0
+        progress_bar = None
+        callback = None
+        if size > 1_000_000 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            progress_bar = Progress("reading", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                                    console=Console(stderr=True), transient=True)
+            task = progress_bar.add_task("read", total=size)
+
+            def callback(done: int) -> None:
+                progress_bar.update(task, completed=done)
+
+            progress_bar.start()
+        try:
+            plan = plan_import(store, args.file, strict=args.strict, progress=callback)
+        except StrictStop as exc:
+            raise CliError(f"{exc} (--strict: nothing was written)", EXIT_USAGE) from None
+        except AcledError as exc:
+            raise CliError(str(exc)) from None
+        finally:
+            if progress_bar is not None:
+                progress_bar.stop()
+        written = None
+        if not args.dry_run:
+            try:
+                written = commit_plan(store, plan)
+                if written is not None:
+                    compact(store)
+            except StoreError as exc:
+                raise CliError(str(exc)) from None
+        out = safe_stream(sys.stdout)
+        head = "would change (dry run, nothing written)" if args.dry_run else (
+            "imported" if written is not None else "nothing to change")
+        lines = [
+            f"{shown(args.file, 200)}: {head}",
+            f"  rows read          {plan.rows:,}",
+            f"  events added       {plan.added:,}",
+            f"  events updated     {plan.updated:,}",
+            f"  events linked      {plan.linked:,}",
+            f"  events unchanged   {plan.unchanged:,}",
+            f"  factions created   {len(plan.factions):,}",
+            f"  places created     {len(plan.places):,}",
+            f"  control changes    {plan.control:,}",
+            f"  rows rejected      {len(plan.bad):,}",
+        ]
+        lines += [f"  new faction: {shown(name, 100)}" for name in plan.factions]
+        lines += [f"  new place: {shown(name, 100)}" for name in plan.places]
+        lines += [f"  note: {shown(note, 200)}" for note in plan.notes]
+        if plan.bad:
+            lines.append("")
+            lines.append(f"  {'line':>7}  reason")
+            lines += [f"  {bad.line:>7}  {shown(bad.reason, 200)}" for bad in plan.bad]
+        for line in lines:
+            out.write(safe_message(line) + "\n")
+        out.flush()
+        return EXIT_OK
+    finally:
+        store.close()
 
 
 def cmd_validate(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
