@@ -567,7 +567,8 @@ class _Planner:
                 self.touched[place] = None
                 event_ref = event_id
         else:
-            known = current.get("acled") if isinstance(current.get("acled"), dict) else {}
+            link = current.get("acled")
+            known: Mapping[str, Any] = link if isinstance(link, dict) else {}
             if stamp <= int(known.get("timestamp") or 0):
                 self.plan.unchanged += 1
                 event_ref = existing_id
