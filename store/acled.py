@@ -271,6 +271,7 @@ class _Planner:
         self.seen: dict[str, tuple[int, int]] = {}  # event id -> (line, timestamp) in this file
         self.faction_cache: dict[str, str | None] = {}
         self.place_cache: dict[tuple[str, ...], tuple[str | None, str]] = {}
+        self.name_cache: dict[tuple[str, str | None, tuple[str, ...]], str | None] = {}
         self.territory: list[tuple[date, str, int, str, str, list[str], str, str]] = []
         self.touched: dict[str, None] = {}
         # Existing sources by (publication, date), events by ACLED id, other events by day/place/type.
@@ -345,6 +346,12 @@ class _Planner:
     # --- places ---
 
     def _under(self, query: str, parent: str | None, levels: tuple[str, ...]) -> str | None:
+        key = (query, parent, levels)
+        if key not in self.name_cache:
+            self.name_cache[key] = self._search_under(query, parent, levels)
+        return self.name_cache[key]
+
+    def _search_under(self, query: str, parent: str | None, levels: tuple[str, ...]) -> str | None:
         if not query.strip():
             return None
         inside = self.store.descendants(parent) if parent else None
@@ -479,7 +486,8 @@ class _Planner:
     def _event(self, line: int, row: Mapping[str, str], acled_id: str, event_id: str, day: date,
                time_precision: int, stamp: int, fatalities: int, event_type: str, sub_type: str, kind: str,
                place: str) -> None:
-        text = {k: " ".join(clean_text(row.get(k) or "").split()) for k in (
+        # (Cleaned of control characters with every other record of the change, by commit.)
+        text = {k: " ".join((row.get(k) or "").split()) for k in (
             "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "location", "notes", "source", "source_scale",
             "tags", "civilian_targeting")}
         territory = sub_type in TERRITORY
