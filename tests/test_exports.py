@@ -239,7 +239,7 @@ def test_csv_neutralises_every_column_not_only_names(hostile: Store) -> None:
     # No cell of the whole file starts with what a spreadsheet would run.
     for row in csv.reader(io.StringIO(text, newline="")):
         for cell in row:
-            assert not cell.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r"), cell
+            assert cell.lstrip(" ")[:1] not in ("=", "+", "-", "@", "\t", "\r"), cell
 
 
 def test_neutralise() -> None:

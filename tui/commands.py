@@ -13,7 +13,7 @@ outranks a place that merely contains it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -95,7 +95,7 @@ class FrontlinesCommands(Provider):
         place = current() if callable(current) else None
         return place or app.focus_region
 
-    def _exports(self) -> Iterator[tuple[str, Content, partial[object]]]:
+    def _exports(self) -> Iterator[tuple[str, Content, Callable[[], object]]]:
         """(plain label, display, callback) for each export of the highlighted place."""
         from .exporting import EXPORTS, export, palette_label
 
