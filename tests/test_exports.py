@@ -336,6 +336,20 @@ def test_report_with_no_changes_says_so(bundled_store: Store) -> None:
 # --- the palette --------------------------------------------------------------------------
 
 
+def _messages(app: Any) -> list[str]:
+    """The status line's messages (what the messages screen lists), as plain text."""
+    from tui.widgets.chronicle import Chronicle
+
+    return [m.plain for m in app.query_one(Chronicle).messages]
+
+
+def _toasts(app: Any, severity_class: str) -> list[str]:
+    """The text of the notifications on the screen with this severity."""
+    from textual.widgets._toast import Toast
+
+    return [t.render().plain for t in app.screen.query(Toast) if t.has_class(severity_class)]
+
+
 async def _palette(pilot: Any, query: str) -> None:
     await pilot.press("ctrl+p")
     await pilot.pause()
@@ -353,18 +367,19 @@ async def test_palette_export_writes_the_file_into_the_current_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     app = app_factory(at=date(2018, 4, 19))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         app.jump_to("C2346")  # Dumair
         await pilot.pause()
         await _palette(pilot, query)
         await pilot.press("enter")
         await pilot.pause(0.3)
+        await pilot.pause()
         written = sorted(tmp_path.iterdir())
         assert len(written) == 1, written
         path = written[0]
         assert path.name.startswith("frontlines-C2346-") and path.suffix == suffix
         text = path.read_text(encoding="utf-8")
-        notes = [n.message for n in app._notifications]
+        notes = _messages(app)
         assert any(str(path) in n and "Wrote" in n for n in notes), notes
     if suffix == ".geojson":
         assert path.name == "frontlines-C2346-2018-04-19.geojson"
@@ -383,14 +398,16 @@ async def test_palette_export_failure_is_an_error_notification(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "frontlines-C2346-2018-04-19.geojson").mkdir()  # where the file would go
     app = app_factory(at=date(2018, 4, 19))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         app.jump_to("C2346")
         await pilot.pause()
         await _palette(pilot, "Export GeoJSON")
         await pilot.press("enter")
         await pilot.pause(0.3)
-        errors = [n for n in app._notifications if n.severity == "error"]
-        assert len(errors) == 1 and "Could not write" in errors[0].message
+        await pilot.pause()
+        errors = _toasts(app, "-error")
+        assert len(errors) == 1 and "Could not write" in errors[0], errors
+        assert any("Could not write" in n and "frontlines-C2346-2018-04-19.geojson" in n for n in _messages(app))
     assert [p.name for p in tmp_path.iterdir()] == ["frontlines-C2346-2018-04-19.geojson"]
     assert (tmp_path / "frontlines-C2346-2018-04-19.geojson").is_dir()
 
@@ -401,13 +418,15 @@ async def test_palette_export_label_names_the_place_literally(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     store = Store.from_tables(hostile_tables())
     app = make_app(store, at=date(2018, 4, 30), use_keymap_file=False)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
         app.jump_to("P-RICH")
         await pilot.pause()
         await _palette(pilot, "Export CSV")
         await pilot.press("enter")
         await pilot.pause(0.3)
+        await pilot.pause()
         assert app.is_running  # [@click=app.quit] was not run
-        notes = [n.message for n in app._notifications]
+        notes = _messages(app)
         assert any("[/] [link=http://x]y[/link] [@click=app.quit]z" in n for n in notes), notes
+        assert any("[@click=app.quit]z" in n for n in _toasts(app, "-information")), _toasts(app, "-information")
     assert [p.name for p in tmp_path.iterdir()] == ["frontlines-P-RICH-2018-04-30.csv"]

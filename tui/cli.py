@@ -353,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "`markdown` (a situation report: the changes of control from --since to --until "
                           "by district, with events, figures and numbered sources, then who held what on "
                           "--until). UTF-8, to standard output or atomically to -o FILE.")
+    p.epilog = EXPORT_EPILOG
     p.add_argument("format", metavar="FORMAT", choices=EXPORT_FORMATS, help="geojson, csv or markdown")
     p.add_argument("--place", metavar="PLACE", help=PLACE_HELP + "; default: the top of the hierarchy")
     p.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
@@ -1426,6 +1427,24 @@ if __name__ == "__main__":  # pragma: no cover
 # --- export ----------------------------------------------------------------------------
 
 EXPORT_FORMATS = ("geojson", "csv", "markdown")
+EXPORT_EPILOG = """\
+Fields of each place (GeoJSON properties, CSV columns, in this order):
+  id, pcode, name, name_ar, level   the place
+  parent, parent_name               the place it lies in
+  lat, lon                          its point (GeoJSON: the geometry is the
+                                    outline if it has one, else the point,
+                                    else null)
+  controller_id, controller, bloc   who held it on the day (bloc not-recorded,
+                                    controller empty: nothing is recorded)
+  status                            held, contested, besieged, truce, not-recorded
+  since, since_precision, until     the days the situation lasted (precision:
+                                    day, month or year; until empty: to the end
+                                    of the data)
+  confidence                        high, medium or low
+  source_ids, sources               the sources' ids and citations (GeoJSON:
+                                    lists; CSV: joined with " | ")
+  as_of                             the day, YYYY-MM-DD
+CSV cells starting with =, +, -, @, a tab or a carriage return get a leading '."""
 
 
 def cmd_export(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
