@@ -195,6 +195,7 @@ COMMANDS = (
     ("events", "events, oldest first (with those of places under --place)"),
     ("factions", "factions by bloc, with glyphs, colours and the places each held"),
     ("history", "every control period of one place"),
+    ("export", "the places under a place as GeoJSON or CSV, or a Markdown situation report"),
     ("record", "record a change of control (record control) or an event (record event), with its source"),
     ("undo", "take back the last change made to the database (the undo is itself logged)"),
     ("redo", "make the last undone change again"),
@@ -344,6 +345,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
     at_option(p, "the date whose period is marked current")
     json_option(p)
+
+    p = command("export", "Write what you hand on: `geojson` (a FeatureCollection of the places under "
+                          "--place, each with its outline or point and who held it on --at, with since, "
+                          "status and sources: opens in QGIS and geojson.io), `csv` (one row a place, the "
+                          "same fields; cells a spreadsheet could run as formulas are neutralised) or "
+                          "`markdown` (a situation report: the changes of control from --since to --until "
+                          "by district, with events, figures and numbered sources, then who held what on "
+                          "--until). UTF-8, to standard output or atomically to -o FILE.")
+    p.epilog = EXPORT_EPILOG
+    p.add_argument("format", metavar="FORMAT", choices=EXPORT_FORMATS, help="geojson, csv or markdown")
+    p.add_argument("--place", metavar="PLACE", help=PLACE_HELP + "; default: the top of the hierarchy")
+    p.add_argument("--at", metavar="DATE", type=_date_arg, default=argparse.SUPPRESS,
+                   help=f"the date whose controllers are written (markdown: the report's last day, as "
+                        f"--until): {DATE_FORMS} (a month or year means its last day); default: the last "
+                        "day of the data")
+    p.add_argument("--since", metavar="DATE", type=_date_arg,
+                   help=f"markdown: the first day of the report's window: {DATE_FORMS} (a month or year "
+                        "means its first day); default: a month before --until")
+    p.add_argument("--until", metavar="DATE", type=_date_arg,
+                   help=f"markdown: the last day of the window, and the day of the situation it ends with: "
+                        f"{DATE_FORMS}; default: the last day of the data")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE (replaced atomically: never left half written) instead of "
+                        "standard output; '-' is standard output")
 
     _record_commands(command, commands, common, json_option)
 
@@ -686,6 +711,7 @@ def run(args: argparse.Namespace) -> int:
         "history": cmd_history,
         "validate": cmd_validate,
         "log": cmd_log,
+        "export": cmd_export,
     }[args.command]
     try:
         return handler(store, args, day, out)
@@ -1494,3 +1520,99 @@ def cmd_log(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# --- export ----------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("geojson", "csv", "markdown")
+EXPORT_EPILOG = """\
+Fields of each place (GeoJSON properties, CSV columns, in this order):
+  id, pcode, name, name_ar, level   the place
+  parent, parent_name               the place it lies in
+  lat, lon                          its point (GeoJSON: the geometry is the
+                                    outline if it has one, else the point,
+                                    else null)
+  controller_id, controller, bloc   who held it on the day (bloc not-recorded,
+                                    controller empty: nothing is recorded)
+  status                            held, contested, besieged, truce, not-recorded
+  since, since_precision, until     the days the situation lasted (precision:
+                                    day, month or year; until empty: to the end
+                                    of the data)
+  confidence                        high, medium or low
+  source_ids, sources               the sources' ids and citations (GeoJSON:
+                                    lists; CSV: joined with " | ")
+  as_of                             the day, YYYY-MM-DD
+CSV cells starting with =, +, -, @, a tab or a carriage return get a leading '."""
+
+
+def cmd_export(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
+    """``export geojson|csv|markdown``: the text built in store.exports, to
+    standard output or atomically to ``-o FILE``; stderr says what was written."""
+    from datetime import timedelta
+
+    from store import exports
+    from store.dates import DateError, add_months, day_in_data
+
+    at: PartialDate | None = getattr(args, "at", None)
+    if args.format != "markdown" and (args.since or args.until):
+        flag = "--since" if args.since else "--until"
+        raise CliError(f"{flag}: only `export markdown` takes a window; give the day with --at", EXIT_USAGE)
+    if args.format == "markdown" and at is not None and args.until is not None:
+        raise CliError("--at and --until both give the report's last day: use one of them", EXIT_USAGE)
+    end = args.until if args.format == "markdown" and args.until is not None else at
+    flag = "--until" if end is args.until and end is not None else "--at"
+    if end is not None:
+        try:
+            day = day_in_data(end, store.span)
+        except DateError as exc:
+            raise CliError(f"{flag} {exc}", EXIT_USAGE) from None
+    region = _root(store, args.place)
+    places = len(store.units(region.id))
+    if args.format == "geojson":
+        text = exports.geojson_text(store, region.id, day)
+        what = f"{places} place{'s' if places != 1 else ''} on {day.isoformat()}"
+    elif args.format == "csv":
+        text = exports.csv_text(store, region.id, day)
+        what = f"{places} place{'s' if places != 1 else ''} on {day.isoformat()}"
+    else:
+        since = args.since.first if args.since else max(add_months(day, -1) + timedelta(days=1), store.span[0])
+        if day < since:
+            raise CliError(f"--since {args.since.text} is after the report's last day ({day.isoformat()})", EXIT_USAGE)
+        text = exports.markdown_report(store, region.id, since, day)
+        changes = len(store.changes_between(region.id, since, day))
+        what = (f"a report on {shown(region.name)}, {since.isoformat()} to {day.isoformat()} "
+                f"({changes} change{'s' if changes != 1 else ''} of control)")
+    data = text.encode("utf-8")
+    if args.output is None or args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    _write_export(args.output, data)
+    say(f"wrote {what} to {shown(args.output, 200)}")
+    return EXIT_OK
+
+
+def _write_export(target: str, data: bytes) -> None:
+    """``data`` into ``target``, replaced atomically (a temp file beside it,
+    fsync, rename): a failure leaves the old file, or none, never part of one."""
+    import stat
+
+    from store import StoreError
+    from store.storage import atomic_write
+
+    name = shown(target, 200)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise CliError(f"{name}: cannot write: {shown(exc.strerror or exc, 100)}") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise CliError(f"{name}: cannot write: it is {kind}; give a file name")
+    try:
+        atomic_write(target, data)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"{name}: cannot write: {shown(exc.strerror or exc, 100)}") from None

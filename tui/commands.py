@@ -13,7 +13,7 @@ outranks a place that merely contains it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ GO_TO = "Go to "
 _GO_PREFIX = re.compile(r"^\s*go(?:\s+to)?\s+", re.IGNORECASE)
 # Place hits by how the name matched (store.search's tiers: code, name, similar spelling, prefix, substring).
 _PLACE_SCORES = (0.95, 0.95, 0.85, 0.75, 0.6)
+EXPORT_HELP = "writes frontlines-PLACE-DATE.* into the current directory"
 FUZZY_CEILING = 0.4  # an action only fuzzily matched ranks below any place that matched by name
 
 
@@ -84,9 +85,34 @@ class FrontlinesCommands(Provider):
         assert isinstance(app, FrontlinesApp), "the palette's provider belongs to the explorer"
         return app
 
+    def _export_place(self) -> str | None:
+        """The place an export is for: the highlighted one of the screen the
+        palette was opened on (a view's), else the columns'."""
+        app = self.fl_app
+        if app.loading:
+            return None
+        current = getattr(self.screen, "current_place", None)
+        place = current() if callable(current) else None
+        return place or app.focus_region
+
+    def _exports(self) -> Iterator[tuple[str, Content, Callable[[], object]]]:
+        """(plain label, display, callback) for each export of the highlighted place."""
+        from .exporting import EXPORTS, export, palette_label
+
+        app = self.fl_app
+        region_id = self._export_place()
+        region = app.store.regions.get(region_id) if region_id else None
+        if region is None:
+            return
+        for kind in EXPORTS:
+            label = palette_label(kind, region.name, app)
+            yield label, Content(label), partial(export, app, kind, region.id)
+
     async def discover(self) -> Hits:
         for label, _name, action, help_text in _actions(self.fl_app):
             yield DiscoveryHit(Content(label), partial(self.fl_app.run_named_action, action), text=label, help=help_text)
+        for label, display, callback in self._exports():
+            yield DiscoveryHit(display, callback, text=label, help=EXPORT_HELP)
 
     async def search(self, query: str) -> Hits:
         app = self.fl_app
@@ -97,6 +123,11 @@ class FrontlinesCommands(Provider):
                 yield Hit(score, matcher.highlight(label), partial(app.run_named_action, action), text=label, help=help_text)
         if app.loading:
             return
+        for label, display, callback in self._exports():
+            # Matched on the words of the export alone: the place's name is no action's.
+            score = action_score(query, (label.split(" for ", 1)[0],), matcher)
+            if score > 0:
+                yield Hit(score, display, callback, text=label, help=EXPORT_HELP)
         best: dict[str, tuple[float, Match]] = {}
         # The query as typed and without "go to": a place called "Go..." is still found.
         for wanted in dict.fromkeys((place_query(query), query.strip())):
