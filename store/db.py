@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -1016,23 +1016,24 @@ class Store:
                [Op(table, record_id, current, after)], [])
         self.compact()
 
-    def _apply_ops(self, ops: Iterable[Any]) -> None:
+    def _apply_ops(self, ops: Sequence[Any], built: Sequence[Any]) -> None:
         """Bring the typed records and the indexes up to date with ``ops``
-        (already in the tables): only what they touched is made again."""
+        (already in the tables; ``built``: each op's record, already made from
+        its ``after``): only what they touched is made again."""
         touched: dict[str, set[str]] = defaultdict(set)
         path = str(self.path)
         unsafe = self._storage is not None and self._storage.display_unsafe
-        for op in ops:
+        for op, made in zip(ops, built):
             records: dict[str, Any] = getattr(self, op.table)
             touched[op.table].add(op.id)
             old = records.pop(op.id, None)
             if op.table == "periods" and old is not None:
                 touched["regions-of-periods"].add(old.region)
             if op.after is not None:
-                after = op.after
-                if unsafe or json_needs_display(orjson.dumps(after)):
-                    after = display_value(after)
-                record = build_records(path, op.table, {"new": after})[0]
+                record = made
+                if unsafe or json_needs_display(orjson.dumps(op.after)):
+                    # Shown without what the terminal cannot measure (the file keeps it).
+                    record = build_records(path, op.table, {"new": display_value(op.after)})[0]
                 records[op.id] = record
                 if op.table == "periods":
                     touched["regions-of-periods"].add(record.region)

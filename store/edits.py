@@ -167,7 +167,8 @@ def commit(
     tables = _live(store)
     if not ops:
         raise EditError("nothing would change")
-    _check_built(store, ops)
+    ops = clean_ops(ops)  # checked as they will be written
+    built = _built(store, ops)
     if kind not in ("undo", "redo"):  # those give back records exactly as they were
         _check_evidence(store, ops)
     change = ChangeRecord(
@@ -177,7 +178,7 @@ def commit(
         device=identity.device(),
         kind=kind,
         summary=summary,
-        ops=tuple(clean_ops(ops)),
+        ops=tuple(ops),
         places=tuple(dict.fromkeys(places)),
         reverts=reverts,
         reapplies=reapplies,
@@ -190,7 +191,7 @@ def commit(
     log.begin(storage.identity)
     log.append(change)  # durable from here on
     apply_ops(store._doc_ids, tables, change.ops)
-    store._apply_ops(change.ops)
+    store._apply_ops(change.ops, built)
     return change
 
 
@@ -245,15 +246,20 @@ def clean_ops(ops: Iterable[Op]) -> list[Op]:
     return [Op(op.table, op.id, op.before, clean_value(op.after) if op.after is not None else None) for op in ops]
 
 
-def _check_built(store: Store, ops: Iterable[Op]) -> None:
-    """Every record an op writes must read back as a record of its table."""
+def _built(store: Store, ops: Iterable[Op]) -> list[Any]:
+    """Each record an op writes, read back as a record of its table (None for a
+    removal): a record that does not read back is refused, naming it."""
+    out: list[Any] = []
     for op in ops:
-        if op.after is not None:
-            try:
-                build_records(str(store.path), op.table, {"new": op.after})
-            except DatabaseCorrupt as exc:
-                message = str(exc).split(": ", 1)[-1]
-                raise EditError(f"{op.table} {shown(op.id, 40)}: {message}") from None
+        if op.after is None:
+            out.append(None)
+            continue
+        try:
+            out.append(build_records(str(store.path), op.table, {"new": op.after})[0])
+        except DatabaseCorrupt as exc:
+            message = str(exc).split(": ", 1)[-1]
+            raise EditError(f"{op.table} {shown(op.id, 40)}: {message}") from None
+    return out
 
 
 def compact(store: Store) -> bool:
@@ -571,12 +577,9 @@ def _control_ops(
     fix: str | None,
     used: set[str],
 ) -> tuple[list[Op], str | None]:
-    ops: list[Op] = []
-    own = _own(store, unit)
-    records: list[dict[str, Any]]
-    records = [dict(stored(store, "periods", p.id) or {}) for p in own]
+    records = [dict(stored(store, "periods", p.id) or {}) for p in _own(store, unit)]
     covering = next((r for r in records if _covers(r, day)), None)
-    sources = [source_id]
+    ops: list[Op] = []
     if covering is not None:
         same = (covering["faction"], covering["status"], tuple(covering.get("others") or ())) == (faction, status, others)
         if same:
@@ -598,11 +601,11 @@ def _control_ops(
                 "confidence": confidence,
                 "note": note,
             }
-            return _merge_ops(ops, Op("periods", covering["id"], covering, after)), None
+            return [Op("periods", covering["id"], covering, after)], None
         closed = {**covering, "to": day_before(day).isoformat()}
         if event:
             closed["end_event"] = event
-        ops = _merge_ops(ops, Op("periods", covering["id"], covering, closed))
+        ops.append(Op("periods", covering["id"], covering, closed))
         end = covering.get("to")
         new_end = parse_day(end) if end else None
     else:
@@ -611,20 +614,10 @@ def _control_ops(
     pid = _new_period_id(store, unit, used)
     record = _period_record(
         pid, unit, faction, status, day, new_end, others=others, precision=precision, start_event=event,
-        sources=sources, confidence=confidence, note=note,
+        sources=[source_id], confidence=confidence, note=note,
     )
     ops.append(Op("periods", pid, None, record))
     return ops, None
-
-
-def _merge_ops(ops: list[Op], op: Op) -> list[Op]:
-    """``ops`` with ``op`` folded in: a record added in this change is added as it ends up."""
-    for index, earlier in enumerate(ops):
-        if earlier.table == op.table and earlier.id == op.id:
-            ops[index] = Op(op.table, op.id, earlier.before, op.after)
-            return ops
-    ops.append(op)
-    return ops
 
 
 def _covers(record: Mapping[str, Any], day: date) -> bool:

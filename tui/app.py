@@ -28,7 +28,7 @@ from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, LoadingIndicator, Static
 
-from store.text import safe_message
+from store.text import safe_message, shown
 
 from .commands import FrontlinesCommands
 from .edited import Edited
@@ -434,8 +434,8 @@ class FrontlinesApp(App[None]):
         """True (after saying why) if the database cannot be changed here."""
         if not self.store.readonly:
             return False
-        why = self.store.read_only_reason or "the database was opened read-only"
-        self.main_screen.query_one(Chronicle).say([f"Read-only: {why}."])
+        why = self.store.read_only_reason or "opened read-only"
+        self.notify(f"read-only: {shown(why, 200)}", severity="warning", timeout=6, markup=False)
         self.bell()
         return True
 

@@ -31,13 +31,7 @@ def sentence(message: object) -> str:
 
 def writable(app: FrontlinesApp) -> bool:
     """True if the database can be changed; else say why (and open nothing)."""
-    store = app.store
-    if store.readonly:
-        reason = getattr(store, "read_only_reason", None) or "opened read-only"
-        app.notify(f"read-only: {shown(reason, 200)}", severity="warning", timeout=6, markup=False)
-        app.bell()
-        return False
-    return True
+    return not app.refuse_if_read_only()
 
 
 def _place(app: FrontlinesApp) -> str | None:
