@@ -99,7 +99,9 @@ def doc_ids(cache: DocIds, tables: Mapping[str, Mapping[str, Any]], table: str) 
         found = dict(zip(ids, keys))
         for odd in [rid for rid in found if not isinstance(rid, str)]:
             del found[odd]
-        cache[table] = found
+        # setdefault: made in the explorer's worker (prepare) while an edit may
+        # already have made and added to its own, that one is kept.
+        found = cache.setdefault(table, found)
     return found
 
 
