@@ -42,8 +42,20 @@ class PartialDate:
         return self.first.isoformat()
 
 
+_PARSED: dict[str, PartialDate] = {}  # a data set has a few thousand distinct dates
+
+
 def parse_partial(text: str) -> PartialDate:
     """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise :class:`DateError`."""
+    found = _PARSED.get(text)
+    if found is None:
+        found = _parse_partial(text)
+        if len(_PARSED) < 50_000:
+            _PARSED[text] = found
+    return found
+
+
+def _parse_partial(text: str) -> PartialDate:
     match = _DATE_RE.match(text or "")
     if not match:
         raise _not_a_date(text, "use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2018-04-20)")

@@ -1023,6 +1023,8 @@ class Store:
         touched: dict[str, set[str]] = defaultdict(set)
         path = str(self.path)
         unsafe = self._storage is not None and self._storage.display_unsafe
+        # One look at everything the change writes, then (rarely) each record.
+        unsafe = unsafe or json_needs_display(orjson.dumps([op.after for op in ops]))
         for op, made in zip(ops, built):
             records: dict[str, Any] = getattr(self, op.table)
             touched[op.table].add(op.id)
@@ -1031,7 +1033,7 @@ class Store:
                 touched["regions-of-periods"].add(old.region)
             if op.after is not None:
                 record = made
-                if unsafe or json_needs_display(orjson.dumps(op.after)):
+                if unsafe and json_needs_display(orjson.dumps(op.after)):
                     # Shown without what the terminal cannot measure (the file keeps it).
                     record = build_records(path, op.table, {"new": display_value(op.after)})[0]
                 records[op.id] = record

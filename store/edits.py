@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from . import identity
 from .dates import DateError, PartialDate, day_after, day_before, parse_day, parse_partial
 from .history import ChangeRecord, History, Op, effective, new_change_id, utc_now
 from .model import CONFIDENCES, EVENT_TYPES, STATUSES, Period
 from .parse import build_records
 from .storage import DatabaseCorrupt, ReadOnlyError, StoreError, fingerprint, where
-from .text import clean_value, shown
+from .text import clean_value, json_needs_cleaning, shown
 
 if TYPE_CHECKING:
     from .db import Store
@@ -245,23 +247,46 @@ def _check_evidence(store: Store, ops: Sequence[Op]) -> None:
 
 
 def clean_ops(ops: Iterable[Op]) -> list[Op]:
+    """The ops with every string of what they write cleaned of control and bidi
+    characters. One look at all of them serialized first: as a rule nothing
+    needs cleaning, and an import writes 100,000 records."""
+    ops = list(ops)
+    try:
+        clean = not json_needs_cleaning(orjson.dumps([op.after for op in ops]))
+    except orjson.JSONEncodeError:
+        clean = False  # not plain JSON: cleaned one by one (and refused when written)
+    if clean:
+        return ops
     return [Op(op.table, op.id, op.before, clean_value(op.after) if op.after is not None else None) for op in ops]
 
 
-def _built(store: Store, ops: Iterable[Op]) -> list[Any]:
+def _built(store: Store, ops: Sequence[Op]) -> list[Any]:
     """Each record an op writes, read back as a record of its table (None for a
-    removal): a record that does not read back is refused, naming it."""
-    out: list[Any] = []
-    for op in ops:
-        if op.after is None:
-            out.append(None)
-            continue
+    removal): a record that does not read back is refused, naming it. The
+    records of a table are read together (one builder, its caches shared)."""
+    out: list[Any] = [None] * len(ops)
+    by_table: dict[str, dict[str, dict[str, Any]]] = {}
+    for index, op in enumerate(ops):
+        if op.after is not None:
+            by_table.setdefault(op.table, {})[str(index)] = op.after
+    for table, records in by_table.items():
         try:
-            out.append(build_records(str(store.path), op.table, {"new": op.after})[0])
-        except DatabaseCorrupt as exc:
-            message = str(exc).split(": ", 1)[-1]
-            raise EditError(f"{op.table} {shown(op.id, 40)}: {message}") from None
+            made = build_records(str(store.path), table, records)
+        except DatabaseCorrupt:
+            for key in records:  # the first that does not read back, named as itself
+                _built_one(store, ops[int(key)])
+            raise
+        for key, record in zip(records, made):
+            out[int(key)] = record
     return out
+
+
+def _built_one(store: Store, op: Op) -> Any:
+    try:
+        return build_records(str(store.path), op.table, {"new": op.after or {}})[0]
+    except DatabaseCorrupt as exc:
+        message = str(exc).split(": ", 1)[-1]
+        raise EditError(f"{op.table} {shown(op.id, 40)}: {message}") from None
 
 
 def compact(store: Store) -> bool:
