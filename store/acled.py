@@ -27,10 +27,12 @@ stops at the first.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +41,7 @@ from . import matching
 from .dates import day_before
 from .edits import _live, _unique, commit, stored
 from .history import ChangeRecord, Op
-from .storage import StoreError, where
+from .storage import StoreError, collector_paused, where
 from .text import clean_text, shown
 
 if TYPE_CHECKING:
@@ -161,30 +163,32 @@ class Plan:
 # --- reading the file ---------------------------------------------------------------------------
 
 
-def _lines(handle: Iterable[str], progress: Callable[[int], None] | None) -> Iterator[str]:
-    if progress is None:
-        yield from handle
-        return
-    done = 0
-    for n, line in enumerate(handle, 1):
-        done += len(line)
-        if n % 2000 == 0:
-            progress(done)
-        yield line
-    progress(done)
+# The columns the import reads, in the order read_rows gives them (one a layout
+# does not have reads as ""). Slices of a row are keys of the planner's caches.
+WANTED = (
+    "event_id_cnty", "event_date", "time_precision", "timestamp", "fatalities", "event_type", "sub_event_type",
+    "admin1", "admin2", "admin3", "location", "admin1_pcode", "admin2_pcode", "admin3_pcode",  # [7:14] the place
+    "latitude", "longitude", "geo_precision",  # [14:17] where, if the names find no place
+    "actor1", "assoc_actor_1", "actor2", "assoc_actor_2",  # [17:21]
+    "source", "source_scale", "civilian_targeting", "tags", "notes",
+)
+_PLACE, _COORDS, _ACTORS = slice(7, 14), slice(14, 17), slice(17, 21)
 
 
 def read_rows(path: Path | str, progress: Callable[[int], None] | None = None
-              ) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(physical start line, the row by column name) for each row; a row with the
-    wrong number of fields comes as (line, reason). Raises :class:`AcledError`."""
+              ) -> Iterator[tuple[int, tuple[str, ...] | str]]:
+    """(physical start line, the row's :data:`WANTED` fields) for each row; a row
+    with the wrong number of fields comes as (line, reason). Raises :class:`AcledError`."""
     name = where(Path(path))
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
+        binary = open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise AcledError(f"{name}: cannot read it: {exc.strerror or exc}") from None
-    with handle:
-        reader = csv.reader(_lines(handle, progress))
+    with binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        # Progress in bytes: where the file is read to (the decoder reads ahead
+        # a little), every few thousand rows.
+        tell = binary.tell
         try:
             try:
                 header = [h.strip().lower() for h in next(reader)]
@@ -196,15 +200,22 @@ def read_rows(path: Path | str, progress: Callable[[int], None] | None = None
                     f"{name}: line 1: not an ACLED export: no column {', '.join(missing)}"
                 ) from None
             width = len(header)
+            position = {column: index for index, column in enumerate(header)}  # (the last of two, as a dict)
+            pick = itemgetter(*(position.get(column, width) for column in WANTED))  # width: the "" added below
             last = reader.line_num
-            for row in reader:
+            for count, row in enumerate(reader, 1):
                 start, last = last + 1, reader.line_num
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
+                if progress is not None and count % 4096 == 0:
+                    progress(tell())
                 if len(row) != width:
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
                     yield start, f"{len(row)} fields where the header has {width}"
                     continue
-                yield start, dict(zip(header, row))
+                row.append("")
+                yield start, pick(row)
+            if progress is not None:
+                progress(tell())
         except UnicodeDecodeError:
             raise AcledError(f"{name}: line {reader.line_num + 1}: not UTF-8 text") from None
         except csv.Error as exc:
@@ -251,6 +262,39 @@ def _slug(text: str, limit: int = 24) -> str:
 
 
 _PAREN = re.compile(r"\s*\([^)]*\)\s*$")
+_ACLED_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+_PRECISIONS = {"1": 1, "2": 2, "3": 3}
+_VIOLENT = ("battles", "explosions/remote violence", "violence against civilians")
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What an (event_type, sub_event_type) pair means here."""
+
+    event_type: str
+    sub_type: str
+    type: str | None  # the store's event type; None: not one ACLED has
+    territory: bool  # the row moves control
+    roles: tuple[str, str]  # the roles of actor 1's side and actor 2's
+
+
+def _kind(event_type: str, sub_type: str) -> _Kind:
+    event_type, sub_type = clean_text(event_type).strip(), clean_text(sub_type).strip()
+    kind = SUB_EVENT_TYPES.get(sub_type.casefold()) or EVENT_TYPE_FALLBACK.get(event_type.casefold())
+    territory = sub_type in TERRITORY
+    roles = ("took-control", "lost-control") if territory else (
+        ("attacker", "defender") if event_type.casefold() in _VIOLENT else ("party", "party"))
+    return _Kind(event_type, sub_type, kind, territory, roles)
+
+
+@dataclass(frozen=True, slots=True)
+class _Actors:
+    """The factions a row's actor columns name, with their roles, and the rest."""
+
+    actors: tuple[dict[str, str], ...]
+    others: tuple[str, ...]  # names that are not factions (civilians, unidentified groups)
+    holder: str | None  # actor 1's faction: who takes control on a territory row
+    title: str  # "actor 1 v actor 2" for the event's title
 
 
 # --- planning ---------------------------------------------------------------------------------------
@@ -270,7 +314,13 @@ class _Planner:
         self.events: dict[str, Op] = {}  # event id -> its op (one per event)
         self.seen: dict[str, tuple[int, int]] = {}  # event id -> (line, timestamp) in this file
         self.faction_cache: dict[str, str | None] = {}
-        self.place_cache: dict[tuple[str, ...], tuple[str | None, str]] = {}
+        self.days: dict[str, date] = {}
+        self.kinds: dict[tuple[str, str], _Kind] = {}
+        self.actor_cache: dict[tuple[Any, ...], _Actors] = {}
+        self.source_cache: dict[tuple[str, date], list[str]] = {}
+        self.facts_cache: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self.place_cache: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
+        self.coords_cache: dict[tuple[str, ...], tuple[str | None, str]] = {}
         self.name_cache: dict[tuple[str, str | None, tuple[str, ...]], str | None] = {}
         self.territory: list[tuple[date, str, int, str, str, list[str], str, str]] = []
         self.touched: dict[str, None] = {}
@@ -362,17 +412,27 @@ class _Planner:
         best = [m for m in hits if m.tier == hits[0].tier]
         return best[0].region.id
 
-    def place(self, row: Mapping[str, str]) -> tuple[str | None, str]:
-        """(region id, or None with the reason) for a row; may plan a new community."""
-        names = tuple(row.get(k, "").strip() for k in ("admin1", "admin2", "admin3", "location"))
-        codes = tuple(row.get(k, "").strip() for k in ("admin1_pcode", "admin2_pcode", "admin3_pcode"))
-        key = (*names, *codes, row.get("latitude", ""), row.get("longitude", ""), row.get("geo_precision", ""))
-        found = self.place_cache.get(key)
-        if found is None:
-            found = self.place_cache[key] = self._place(names, codes, row)
-        return found
+    def place(self, row: tuple[str, ...]) -> tuple[str | None, str]:
+        """(region id, or None with the reason) for a row; may plan a new community.
 
-    def _place(self, names: tuple[str, ...], codes: tuple[str, ...], row: Mapping[str, str]) -> tuple[str | None, str]:
+        The names and codes are matched once for all the rows that give them
+        (coordinates only matter when the names find no place)."""
+        key = row[_PLACE]  # admin1-3, location, admin1-3 P-codes
+        named = self.place_cache.get(key)
+        if named is None:
+            named = self.place_cache[key] = self._named(tuple(k.strip() for k in key[:4]),
+                                                        tuple(k.strip() for k in key[4:]))
+        found, admin = named
+        if found is not None:
+            return found, ""
+        coords = row[_COORDS]
+        located = self.coords_cache.get(key + coords)
+        if located is None:
+            located = self.coords_cache[key + coords] = self._nearest(admin, key[3].strip(), *coords)
+        return located
+
+    def _named(self, names: tuple[str, ...], codes: tuple[str, ...]) -> tuple[str | None, str | None]:
+        """(the place the names and codes find, or None; the admin unit they find)."""
         store = self.store
         admin: str | None = None
         for code in codes:
@@ -388,28 +448,36 @@ class _Planner:
         location = names[3]
         if location:
             hit = self._under(location, admin, ("community", "neighbourhood"))
-            if hit is None and admin is not None and store.regions[admin].level == "governorate":
-                hit = None
             if hit is not None:
-                return hit, ""
+                return hit, admin
             if admin is not None and matching.fold(store.regions[admin].name) == matching.fold(location) \
                     and not store.children(admin):
-                return admin, ""
+                return admin, admin
+        return None, admin
+
+    def _nearest(self, admin: str | None, location: str, latitude: str, longitude: str, geo_precision: str
+                 ) -> tuple[str | None, str]:
+        """The nearest community within what ``geo_precision`` allows, else a new one."""
+        store = self.store
         try:
-            lat, lon = float(row.get("latitude", "")), float(row.get("longitude", ""))
+            lat, lon = float(latitude), float(longitude)
         except ValueError:
             lat = lon = math.nan
         if math.isnan(lat) or math.isnan(lon) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return None, f"no place named '{shown(location, 40)}' and no usable coordinates"
         try:
-            precision = int(row.get("geo_precision") or 1)
+            precision = int(geo_precision or 1)
         except ValueError:
             precision = 1
         radius = GEO_RADIUS_KM.get(precision, 5.0)
         inside = store.descendants(admin) if admin else None
         best: tuple[float, str] | None = None
+        reach = radius / 110.0  # degrees of latitude (and at least as many of longitude this far from the poles)
         for rid, plat, plon in self.points:
-            if inside is not None and rid not in inside and rid not in self.new_regions:
+            if abs(plat - lat) > reach or (abs(plon - lon) > reach * 3 and abs(lat) < 70):
+                continue
+            if inside is not None and rid not in inside and (
+                    rid not in self.new_regions or self.new_regions[rid]["parent"] not in inside):
                 continue
             distance = _haversine(lat, lon, plat, plon)
             if distance <= radius and (best is None or distance < best[0]):
@@ -431,47 +499,58 @@ class _Planner:
 
     # --- rows ---
 
+    def _place_name(self, rid: str) -> str:
+        region = self.store.regions.get(rid)
+        return region.name if region is not None else str(self.new_regions[rid]["name"])
+
     def bad(self, line: int, reason: str, event: str | None = None) -> None:
         found = BadRow(line, reason, event)
         if self.strict:
             raise StrictStop(f"{where(self.path)}: line {line}: {reason}", found)
         self.plan.bad.append(found)
 
-    def row(self, line: int, row: Mapping[str, str]) -> None:
+    def row(self, line: int, row: tuple[str, ...]) -> None:
+        """Plan one row (its :data:`WANTED` fields). Only what differs from row to
+        row is worked out for each; what repeats (dates, types, actors,
+        sources, places) is worked out once."""
         self.plan.rows += 1
-        acled_id = row.get("event_id_cnty", "").strip()
+        acled_id, date_text, precision_text, stamp_text, fatalities_text, event_type, sub_type = row[:7]
+        acled_id = acled_id.strip()
         if not acled_id:
             return self.bad(line, "no event_id_cnty")
-        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", acled_id):
+        if _ACLED_ID.fullmatch(acled_id) is None:
             return self.bad(line, f"event_id_cnty '{shown(acled_id, 40)}' is not an ACLED id", acled_id)
-        try:
-            day = parse_event_date(row["event_date"])
-        except ValueError:
-            return self.bad(line, f"event_date '{shown(row['event_date'], 30)}' is not a date", acled_id)
+        day = self.days.get(date_text)
+        if day is None:
+            try:
+                day = self.days[date_text] = parse_event_date(date_text)
+            except ValueError:
+                return self.bad(line, f"event_date '{shown(date_text, 30)}' is not a date", acled_id)
         if not self.span[0] <= day <= self.span[1]:
             return self.bad(line, f"{day.isoformat()} is outside the data ({self.span[0]} to {self.span[1]})", acled_id)
-        try:
-            time_precision = int(row.get("time_precision") or 1)
-        except ValueError:
-            time_precision = 0
+        time_precision = _PRECISIONS.get(precision_text or "1")
+        if time_precision is None:
+            try:
+                time_precision = int(precision_text)
+            except ValueError:
+                time_precision = 0
         if time_precision not in (1, 2, 3):
-            return self.bad(line, f"time_precision '{shown(row.get('time_precision'), 10)}' is not 1, 2 or 3", acled_id)
-        stamp_text = (row.get("timestamp") or "").strip()
+            return self.bad(line, f"time_precision '{shown(precision_text, 10)}' is not 1, 2 or 3", acled_id)
         try:
             stamp = int(stamp_text) if stamp_text else 0
         except ValueError:
-            return self.bad(line, f"timestamp '{shown(stamp_text, 20)}' is not a number", acled_id)
-        fatalities_text = (row.get("fatalities") or "").strip()
+            return self.bad(line, f"timestamp '{shown(stamp_text.strip(), 20)}' is not a number", acled_id)
         try:
             fatalities = int(fatalities_text) if fatalities_text else 0
         except ValueError:
             fatalities = -1
         if fatalities < 0:
-            return self.bad(line, f"fatalities '{shown(fatalities_text, 20)}' is not a whole number", acled_id)
-        event_type, sub_type = clean_text(row["event_type"]).strip(), clean_text(row["sub_event_type"]).strip()
-        kind = SUB_EVENT_TYPES.get(sub_type.casefold()) or EVENT_TYPE_FALLBACK.get(event_type.casefold())
+            return self.bad(line, f"fatalities '{shown(fatalities_text.strip(), 20)}' is not a whole number", acled_id)
+        kind = self.kinds.get((event_type, sub_type))
         if kind is None:
-            return self.bad(line, f"unknown ACLED event type '{shown(event_type, 30)}'", acled_id)
+            kind = self.kinds[event_type, sub_type] = _kind(event_type, sub_type)
+        if kind.type is None:
+            return self.bad(line, f"unknown ACLED event type '{shown(kind.event_type, 30)}'", acled_id)
         place, why = self.place(row)
         if place is None:
             return self.bad(line, why, acled_id)
@@ -480,41 +559,20 @@ class _Planner:
         if earlier is not None and stamp <= earlier[1]:
             return self.bad(line, f"event {acled_id} is on line {earlier[0]} already", acled_id)
         self.seen[event_id] = (line, stamp)
-        self._event(line, row, acled_id, event_id, day, time_precision, stamp, fatalities, event_type, sub_type,
-                    kind, place)
+        self._event(line, row, acled_id, event_id, day, time_precision, stamp, fatalities, kind, place)
 
-    def _event(self, line: int, row: Mapping[str, str], acled_id: str, event_id: str, day: date,
-               time_precision: int, stamp: int, fatalities: int, event_type: str, sub_type: str, kind: str,
-               place: str) -> None:
-        # (Cleaned of control characters with every other record of the change, by commit.)
-        text = {k: " ".join((row.get(k) or "").split()) for k in (
-            "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "location", "notes", "source", "source_scale",
-            "tags", "civilian_targeting")}
-        territory = sub_type in TERRITORY
-        # The date, as precisely as ACLED knows it.
-        if time_precision == 1:
-            when, until, precision, from_precision = day.isoformat(), None, "day", "day"
-        elif time_precision == 2:
-            first, last = max(day - timedelta(days=3), self.span[0]), min(day + timedelta(days=3), self.span[1])
-            when, until, precision, from_precision = first.isoformat(), last.isoformat(), "span", "month"
-        else:
-            when, until, precision, from_precision = day.strftime("%Y-%m"), None, "month", "month"
-        # Sources: each publication the row names, and the ACLED file.
-        sources = []
-        for publication in dict.fromkeys(p.strip() for p in re.split(r"[;]", text["source"]) if p.strip()):
-            sources.append(self._source(publication, f"report cited by ACLED ({day.isoformat()})", day.isoformat(),
-                                        "news", None))
-        sources.append(self.dataset)
-        # Actors: ACLED's roles as the store's.
+    def _actors(self, row: tuple[str, ...], kind: _Kind) -> _Actors:
+        key = row[_ACTORS]  # actor1, assoc_actor_1, actor2, assoc_actor_2
+        found = self.actor_cache.get((key, kind.roles))
+        if found is not None:
+            return found
         actors: list[dict[str, str]] = []
         others: list[str] = []
-        first_role, second_role = ("took-control", "lost-control") if territory else (
-            ("attacker", "defender") if event_type.casefold() in ("battles", "explosions/remote violence",
-                                                                  "violence against civilians") else ("party", "party"))
         holder: str | None = None
-        for column, role in (("actor1", first_role), ("assoc_actor_1", first_role), ("actor2", second_role),
-                             ("assoc_actor_2", second_role)):
-            for name in (n.strip() for n in text[column].split(";")):
+        first_role, second_role = kind.roles
+        for column, text, role in (("actor1", key[0], first_role), ("assoc_actor_1", key[1], first_role),
+                                   ("actor2", key[2], second_role), ("assoc_actor_2", key[3], second_role)):
+            for name in (" ".join(n.split()) for n in text.split(";")):
                 if not name:
                     continue
                 fid = self.faction(name)
@@ -525,30 +583,76 @@ class _Planner:
                     holder = fid
                 if not any(a["faction"] == fid for a in actors):
                     actors.append({"faction": fid, "role": role})
-        title_actors = text["actor1"] + (f" v {text['actor2']}" if text["actor2"] else "")
-        title = f"{sub_type or event_type} in {text['location'] or self.store.regions[place].name}"
-        if title_actors:
-            title += f" ({title_actors})"
-        facts = [f"ACLED {event_type} / {sub_type}", f"event {acled_id}"]
-        if text["source_scale"]:
-            facts.append(f"source scale: {text['source_scale']}")
-        if text["civilian_targeting"]:
-            facts.append(text["civilian_targeting"].casefold())
-        if text["tags"]:
-            facts.append(f"tags: {text['tags']}")
-        if others:
-            facts.append(f"also: {'; '.join(others)}")
-        summary = (text["notes"] + " " if text["notes"] else "") + f"[{', '.join(facts)}]"
+        actor1, actor2 = " ".join(key[0].split()), " ".join(key[2].split())
+        title = actor1 + (f" v {actor2}" if actor2 else "")
+        found = self.actor_cache[key, kind.roles] = _Actors(tuple(actors), tuple(others), holder, title)
+        return found
+
+    def _sources(self, text: str, day: date) -> list[str]:
+        """Each publication the row names (one source per publication and day), then the ACLED file."""
+        found = self.source_cache.get((text, day))
+        if found is None:
+            found = []
+            iso = day.isoformat()
+            for publication in dict.fromkeys(" ".join(p.split()) for p in text.split(";")):
+                if publication:
+                    found.append(self._source(publication, f"report cited by ACLED ({iso})", iso, "news", None))
+            found.append(self.dataset)
+            self.source_cache[text, day] = found
+        return list(found)
+
+    def _facts(self, kind: _Kind, scale: str, targeting: str, tags: str, others: tuple[str, ...]) -> tuple[str, str]:
+        """What the summary says before the event id and after it."""
+        key = (kind, scale, targeting, tags, others)
+        found = self.facts_cache.get(key)
+        if found is None:
+            scale, targeting, tags = (" ".join(v.split()) for v in key[1:4])
+            after = []
+            if scale:
+                after.append(f"source scale: {scale}")
+            if targeting:
+                after.append(targeting.casefold())
+            if tags:
+                after.append(f"tags: {tags}")
+            if others:
+                after.append(f"also: {'; '.join(others)}")
+            found = self.facts_cache[key] = (f"ACLED {kind.event_type} / {kind.sub_type}, event ",
+                                             "".join(f", {fact}" for fact in after))
+        return found
+
+    def _event(self, line: int, row: tuple[str, ...], acled_id: str, event_id: str, day: date,
+               time_precision: int, stamp: int, fatalities: int, kind: _Kind, place: str) -> None:
+        # (Cleaned of control characters with every other record of the change, by commit.)
+        source_text, scale, targeting, tags, notes = row[21:]
+        # The date, as precisely as ACLED knows it.
+        if time_precision == 1:
+            when, until, precision, from_precision = day.isoformat(), None, "day", "day"
+        elif time_precision == 2:
+            first, last = max(day - timedelta(days=3), self.span[0]), min(day + timedelta(days=3), self.span[1])
+            when, until, precision, from_precision = first.isoformat(), last.isoformat(), "span", "month"
+        else:
+            when, until, precision, from_precision = day.strftime("%Y-%m"), None, "month", "month"
+        sources = self._sources(source_text, day)
+        actors = self._actors(row, kind)
+        location = " ".join(row[10].split()) or self._place_name(place)
+        title = f"{kind.sub_type or kind.event_type} in {location}"
+        if actors.title:
+            title += f" ({actors.title})"
+        before_id, after_id = self._facts(kind, scale, targeting, tags, actors.others)
+        notes = " ".join(notes.split())
+        summary = f"{notes} [{before_id}{acled_id}{after_id}]" if notes else f"[{before_id}{acled_id}{after_id}]"
         figures = []
         if fatalities:
             figures.append({"label": "fatalities", "low": fatalities, "high": fatalities, "unit": "people",
                             "approximate": True, "source": self.dataset, "note": "ACLED's estimate"})
         acled = {"id": acled_id, "timestamp": stamp}
         record = {
-            "id": event_id, "date": when, "date_to": until, "precision": precision, "type": kind,
-            "title": title, "summary": summary, "places": [place], "actors": actors, "figures": figures,
+            "id": event_id, "date": when, "date_to": until, "precision": precision, "type": kind.type,
+            "title": title, "summary": summary, "places": [place], "actors": list(actors.actors), "figures": figures,
             "sources": sources, "confidence": "medium", "acled": acled,
         }
+        territory = kind.territory
+        holder = actors.holder
         existing_id = self.by_acled.get(acled_id, event_id)
         current = stored(self.store, "events", existing_id)
         planned = self.events.get(existing_id)
@@ -558,7 +662,7 @@ class _Planner:
                 return
             current = planned.before
         if current is None:
-            linked_id = self.same_day.get((when, place, kind)) if precision == "day" else None
+            linked_id = self.same_day.get((when, place, kind.type or "")) if precision == "day" else None
             linked = stored(self.store, "events", linked_id) if linked_id else None
             if linked is not None and linked_id not in self.events:
                 after = {**linked, "acled": acled,
@@ -697,14 +801,15 @@ def plan_import(store: Store, path: Path | str, *, strict: bool = False,
     :class:`StrictStop` on the first bad row when ``strict``.
     """
     _live(store)
-    planner = _Planner(store, Path(path), strict)
-    for line, row in read_rows(path, progress):
-        if isinstance(row, str):
-            planner.plan.rows += 1
-            planner.bad(line, row)
-        else:
-            planner.row(line, row)
-    return planner.finish()
+    with collector_paused():  # 100,000 rows make millions of small objects, and no cycles
+        planner = _Planner(store, Path(path), strict)
+        for line, row in read_rows(path, progress):
+            if isinstance(row, str):
+                planner.plan.rows += 1
+                planner.bad(line, row)
+            else:
+                planner.row(line, row)
+        return planner.finish()
 
 
 def commit_plan(store: Store, plan: Plan) -> ChangeRecord | None:

@@ -14,7 +14,6 @@ import bisect
 import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from operator import attrgetter
@@ -47,7 +46,16 @@ from .model import (
     sane,
 )
 from .parse import _Fields, build_records
-from .storage import DatabaseCorrupt, FrontlinesStorage, StoreError, Tables, check_shape, real_path, where
+from .storage import (
+    DatabaseCorrupt,
+    FrontlinesStorage,
+    StoreError,
+    Tables,
+    check_shape,
+    collector_paused,
+    real_path,
+    where,
+)
 from .history import ChangeRecord, History, history_path, iter_ops
 from .tally import Tally
 from .tree import in_cycles, walk
@@ -230,7 +238,7 @@ class Store:
     def _load(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
         # Hundreds of thousands of small objects and no cycles: pausing the
         # collector while building saves it from running dozens of times.
-        with _collector_paused():
+        with collector_paused():
             self._build(tables)
 
     def _build(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
@@ -1016,15 +1024,15 @@ class Store:
                [Op(table, record_id, current, after)], [])
         self.compact()
 
-    def _apply_ops(self, ops: Sequence[Any], built: Sequence[Any]) -> None:
+    def _apply_ops(self, ops: Sequence[Any], built: Sequence[Any], display_unsafe: bool = True) -> None:
         """Bring the typed records and the indexes up to date with ``ops``
         (already in the tables; ``built``: each op's record, already made from
-        its ``after``): only what they touched is made again."""
+        its ``after``): only what they touched is made again.
+        ``display_unsafe``: the change may hold text that
+        :func:`~store.text.display_text` changes (each record is looked at)."""
         touched: dict[str, set[str]] = defaultdict(set)
         path = str(self.path)
-        unsafe = self._storage is not None and self._storage.display_unsafe
-        # One look at everything the change writes, then (rarely) each record.
-        unsafe = unsafe or json_needs_display(orjson.dumps([op.after for op in ops]))
+        unsafe = display_unsafe or (self._storage is not None and self._storage.display_unsafe)
         for op, made in zip(ops, built):
             records: dict[str, Any] = getattr(self, op.table)
             touched[op.table].add(op.id)
@@ -1200,7 +1208,7 @@ class _EventIndexes:
     by_faction: dict[str, list[Event]]
 
     def __init__(self, events: Iterable[Event]) -> None:
-        with _collector_paused():
+        with collector_paused():
             ordered = sorted(events, key=_event_key)
             self.ordered = ordered
             self.rank = {e.id: i for i, e in enumerate(ordered)}
@@ -1217,18 +1225,6 @@ class _EventIndexes:
                         by_faction[faction].append(event)
             self.by_place = dict(by_place)
             self.by_faction = dict(by_faction)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The garbage collector off while many small objects (and no cycles) are made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 __all__ = ["Match", "Resolution", "Store", "StoreError", "Tables", "TIER_LABELS"]

@@ -16,21 +16,21 @@ Calls take ``dry_run=True`` to check and describe a change without making it
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import orjson
 
 from . import identity
 from .dates import DateError, PartialDate, day_after, day_before, parse_day, parse_partial
-from .history import ChangeRecord, History, Op, effective, new_change_id, utc_now
+from .history import ChangeRecord, History, Op, change_line, effective, new_change_id, utc_now
 from .model import CONFIDENCES, EVENT_TYPES, STATUSES, Period
 from .parse import build_records
-from .storage import DatabaseCorrupt, ReadOnlyError, StoreError, fingerprint, where
-from .text import clean_value, json_needs_cleaning, shown
+from .storage import DatabaseCorrupt, ReadOnlyError, StoreError, collector_paused, where
+from .text import clean_text, clean_value, json_needs_cleaning, json_needs_display, shown
 
 if TYPE_CHECKING:
     from .db import Store
@@ -168,13 +168,15 @@ def commit(
     dry_run: bool = False,
 ) -> ChangeRecord:
     """Write a change durably, then apply it in memory. Returns the change."""
+    with collector_paused():  # an import writes 100,000 records
+        return _commit(store, kind, summary, ops, places, reverts, reapplies, dry_run)
+
+
+def _commit(store: Store, kind: str, summary: str, ops: Sequence[Op], places: Iterable[str],
+            reverts: str | None, reapplies: str | None, dry_run: bool) -> ChangeRecord:
     tables = _live(store)
     if not ops:
         raise EditError("nothing would change")
-    ops = clean_ops(ops)  # checked as they will be written
-    built = _built(store, ops)
-    if kind not in ("undo", "redo"):  # those give back records exactly as they were
-        _check_evidence(store, ops)
     change = ChangeRecord(
         id=new_change_id(),
         at=utc_now(),
@@ -187,15 +189,24 @@ def commit(
         reverts=reverts,
         reapplies=reapplies,
     )
+    # The line is made once, and looked at for characters that must not be
+    # stored (as a rule none: the slow path cleans the records one by one).
+    line = change_line(change)
+    if json_needs_cleaning(line):
+        change = dataclasses.replace(change, summary=clean_text(summary), ops=tuple(clean_ops(change.ops)))
+        line = change_line(change)
+    built = _built(store, change.ops)
+    if kind not in ("undo", "redo"):  # those give back records exactly as they were
+        _check_evidence(store, change.ops)
     if dry_run:
         return change
     log = history(store)
     storage = store._storage
     assert storage is not None and storage.identity is not None
     log.begin(storage.identity)
-    log.append(change)  # durable from here on
+    log.append(change, line)  # durable from here on
     apply_ops(store._doc_ids, tables, change.ops)
-    store._apply_ops(change.ops, built)
+    store._apply_ops(change.ops, built, json_needs_display(line))
     return change
 
 
@@ -205,6 +216,21 @@ def _check_evidence(store: Store, ops: Sequence[Op]) -> None:
     from an event known only to the month. Only what the change sets is
     checked: an old problem of a record it merely closes is not its fault."""
     new_sources = {op.id: op.after for op in ops if op.table == "sources" and op.after is not None}
+    published: dict[str, tuple[date, str, str] | None] = {}  # source id -> (last day, date, name)
+
+    def publication(sid: str) -> tuple[date, str, str] | None:
+        source = new_sources.get(sid)
+        known = store.sources.get(sid)
+        when = source.get("date") if source is not None else (known.date if known else None)
+        if not when:
+            return None
+        try:
+            last = parse_partial(str(when)).last
+        except DateError:
+            return None
+        name = source.get("publication") if source is not None else (known.publication if known else sid)
+        return last, str(when), str(name)
+
     for op in ops:
         after, before = op.after, op.before or {}
         if after is None or op.table not in ("periods", "claims", "events"):
@@ -217,20 +243,13 @@ def _check_evidence(store: Store, ops: Sequence[Op]) -> None:
             keys = ("from", "sources")
         if any(after.get(k) != before.get(k) for k in keys) and (op.table == "events" or day > store.span[0]):
             for sid in after.get("sources") or ():
-                source = new_sources.get(sid)
-                known = store.sources.get(sid)
-                when = source.get("date") if source is not None else (known.date if known else None)
-                if not when:
-                    continue
-                try:
-                    published = parse_partial(str(when)).last
-                except DateError:
-                    continue
-                if published < day:
-                    name = source.get("publication") if source is not None else (known.publication if known else sid)
+                if sid not in published:
+                    published[sid] = publication(sid)
+                found = published[sid]
+                if found is not None and found[0] < day:
                     raise EditError(
-                        f"{name} ({when}) was published before {day.isoformat()}: it cannot be the evidence "
-                        "for what began then",
+                        f"{found[2]} ({found[1]}) was published before {day.isoformat()}: it cannot be the "
+                        "evidence for what began then",
                         "sources" if op.table == "events" else "source",
                     )
         if op.table != "events":
@@ -247,16 +266,7 @@ def _check_evidence(store: Store, ops: Sequence[Op]) -> None:
 
 
 def clean_ops(ops: Iterable[Op]) -> list[Op]:
-    """The ops with every string of what they write cleaned of control and bidi
-    characters. One look at all of them serialized first: as a rule nothing
-    needs cleaning, and an import writes 100,000 records."""
-    ops = list(ops)
-    try:
-        clean = not json_needs_cleaning(orjson.dumps([op.after for op in ops]))
-    except orjson.JSONEncodeError:
-        clean = False  # not plain JSON: cleaned one by one (and refused when written)
-    if clean:
-        return ops
+    """The ops with every string of what they write cleaned of control and bidi characters."""
     return [Op(op.table, op.id, op.before, clean_value(op.after) if op.after is not None else None) for op in ops]
 
 
@@ -298,7 +308,8 @@ def compact(store: Store) -> bool:
         return False
     tables = _live(store)
     log.begin(storage.identity or "")
-    storage.write_serialized(tables, lambda raw: log.note_compaction(fingerprint(raw)))
+    with collector_paused():
+        storage.write_serialized(tables, log.note_compaction)
     log.compacted()
     return True
 

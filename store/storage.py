@@ -33,7 +33,8 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -164,15 +165,28 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector off while many small objects (and no cycles) are
+    made: it would walk them dozens of times for nothing (reading a big file,
+    planning an import of 100,000 rows and writing it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _loads(path: Path, raw: bytes) -> Any:
     if raw.startswith(_BOM):  # some editors add one; it is not part of the JSON
         raw = raw[len(_BOM) :]
     if not raw or raw.isspace():  # (raw.strip() would copy the whole file)
         raise DatabaseCorrupt(f"{where(path)}: the file is empty, not a frontlines database")
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # many small dicts: the collector would run dozens of times for nothing
     try:
-        return orjson.loads(raw)  # it refuses text that is not UTF-8 too
+        with collector_paused():
+            return orjson.loads(raw)  # it refuses text that is not UTF-8 too
     except orjson.JSONDecodeError as exc:
         # Only now, for the message: is it the encoding, or the JSON?
         try:
@@ -185,9 +199,6 @@ def _loads(path: Path, raw: bytes) -> Any:
         raise DatabaseCorrupt(
             f"{where(path)}: invalid JSON at line {exc.lineno}, column {exc.colno}: {shown(exc.msg, 120)}"
         ) from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def check_shape(path: Path | str, data: Any) -> Tables:
@@ -569,9 +580,9 @@ class FrontlinesStorage(Storage):
         self.write_serialized(data, None)
 
     def write_serialized(self, data: dict[str, dict[str, Any]], before_replace: Any) -> None:
-        """Write ``data``; ``before_replace(raw)``, if given, is called with the
-        bytes once they are made and before the file is replaced (the history
-        of changes notes the version it is about to hold)."""
+        """Write ``data``; ``before_replace(identity)``, if given, is called with the
+        fingerprint of the bytes once they are made and before the file is
+        replaced (the history of changes notes the version it is about to hold)."""
         if self.readonly:
             raise ReadOnlyError(f"{where(self.path)}: cannot write: {self.readonly_reason}")
         # Our own tables (a compaction) stay as they are if the write fails:
@@ -580,10 +591,11 @@ class FrontlinesStorage(Storage):
         ours = data is self._cache
         try:
             data, raw = clean_and_serialize(data)
+            identity = fingerprint(raw)
             if before_replace is not None:
-                before_replace(raw)
+                before_replace(identity)
             atomic_write(self.path, raw)
-            self.identity = fingerprint(raw)
+            self.identity = identity
         except OSError as exc:
             if not ours:
                 self._cache = None  # re-read next time

@@ -151,7 +151,7 @@ def test_an_interrupted_import_leaves_the_file_as_it_was(db: Path, monkeypatch: 
 
     data = db.read_bytes()
 
-    def killed(self: object, change: object) -> None:
+    def killed(self: object, change: object, line: object = None) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(history.History, "append", killed)

@@ -689,3 +689,17 @@ def test_a_new_record_gets_a_document_number_no_other_record_has() -> None:
     assert add({"events": {"1": {"id": "x"}, "2": {"id": "y"}}}, "a") == "3"  # as TinyDB numbers them
     assert add({"events": {"1": {"id": "x"}, "3": {"id": "y"}, "2": {"id": "z"}}}, "a") == "4"  # out of order
     assert add({"events": {"7": {"id": "x"}, "2": {"id": "z"}}}, "a") == "3"  # unused, though not max + 1
+
+
+def test_a_change_line_holds_each_op_as_its_json_and_reads_back() -> None:
+    from store.history import ChangeRecord, Op, change_from_json, change_line
+
+    ops = (Op("periods", "p-1", None, {"id": "p-1", "note": "ن [/]"}), Op("events", "e-1", {"id": "e-1"}, None))
+    change = ChangeRecord("20261203T120000-000000000001", "2026-12-03T12:00:00Z", "a", "d", "edit", "s", ops,
+                          ("C1",), reverts="20261203T110000-000000000001")
+    line = change_line(change)
+    crc, _, body = line.rstrip(b"\n").partition(b" ")
+    assert int(crc, 16) == zlib.crc32(body)
+    payload = orjson.loads(body)["change"]
+    assert payload["ops"] == [op.to_json() for op in ops]
+    assert change_from_json(payload) == change
