@@ -10,7 +10,8 @@ caller's business. Nothing here knows of Textual or Rich.
   each place's outline (Polygon or MultiPolygon) else its point, else a
   null geometry; exterior rings counter-clockwise, holes clockwise.
 * :func:`csv_text` - the same fields, one row a place, every text cell a
-  spreadsheet could take for a formula neutralised (OWASP's advice).
+  spreadsheet could take for a formula neutralised (OWASP's advice); with
+  ``bom=True`` it starts with the UTF-8 byte-order mark Excel needs.
 * :func:`markdown_report` - the changes of control in a window, grouped by
   district, with events, figures and numbered sources, then the situation
   at the window's end. Stored text is escaped so no name becomes markup.
@@ -203,9 +204,20 @@ def _cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def csv_text(store: Store, region_id: str, day: date) -> str:
-    """The places under ``region_id`` on ``day`` as CSV (RFC 4180: CRLF, a header row)."""
+# The byte-order mark, U+FEFF: encoded as UTF-8 it is EF BB BF. Excel on
+# Windows reads a CSV without it in the local code page (Arabic names and
+# curly quotes come out garbled); LibreOffice, pandas and QGIS read either.
+BOM = "\ufeff"
+
+
+def csv_text(store: Store, region_id: str, day: date, *, bom: bool = False) -> str:
+    """The places under ``region_id`` on ``day`` as CSV (RFC 4180: CRLF, a header row),
+    with ``bom`` starting with :data:`BOM` so that Excel takes it for UTF-8. The
+    mark comes before the header, which is never neutralised (it is ours): a
+    reader with ``encoding="utf-8-sig"`` sees the first column as ``id``."""
     out = io.StringIO(newline="")
+    if bom:
+        out.write(BOM)
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(FIELDS)
     for row in place_rows(store, region_id, day):

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from store import Store
 from store.storage import read_tables, write_tables
 from test_cli import (  # noqa: F401  (env and bundled_env are fixtures)
     BUNDLED,
+    EXE,
     bundled_env,
     env,
     ok,
@@ -169,6 +171,64 @@ def test_dash_is_standard_output(bundled_env: dict[str, str], tmp_path: Path) ->
     assert list(work.iterdir()) == []
 
 
+# --- --bom: a CSV Excel reads as UTF-8 ----------------------------------------------------------
+
+UTF8_BOM = b"\xef\xbb\xbf"
+DUMAIR_AR = "الضمير"  # Dumair's Arabic name
+
+
+def _stdout_bytes(env: dict[str, str], *args: str) -> bytes:
+    """What the command writes to standard output, byte for byte (no decoding
+    that could swallow a byte-order mark)."""
+    proc = subprocess.run([EXE, *args], capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert proc.stderr == b""
+    return proc.stdout
+
+
+def _excel_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_bom_to_a_file_starts_with_the_mark_and_keeps_arabic(bundled_env: dict[str, str], tmp_path: Path) -> None:
+    with_bom, plain = tmp_path / "excel.csv", tmp_path / "plain.csv"
+    proc = run(bundled_env, "export", "csv", "--place", "SY0302", "--at", "2018-04-19", "--bom", "-o", str(with_bom))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"frontlines: wrote 54 places on 2018-04-19 to {with_bom} (UTF-8 with a byte-order mark, for Excel)\n"
+    proc = run(bundled_env, "export", "csv", "--place", "SY0302", "--at", "2018-04-19", "-o", str(plain))
+    assert proc.returncode == 0 and "byte-order mark" not in proc.stderr, proc.stderr
+    data, plain_data = with_bom.read_bytes(), plain.read_bytes()
+    assert data[:3] == UTF8_BOM and data[3:6] == b"id,"
+    assert plain_data[:3] == b"id,"  # without --bom, unchanged: no mark
+    assert data[3:] == plain_data  # the mark is all that differs
+    assert data.count(b"\r\n") == data.count(b"\n") == 55  # RFC 4180 line ends, a header and 54 rows
+    rows = _excel_rows(with_bom)
+    assert list(rows[0])[0] == "id"  # not "\ufeffid": the mark is not part of the first header
+    assert rows == _excel_rows(plain)  # utf-8-sig reads a file with no mark the same way
+    dumair = next(row for row in rows if row["id"] == "C2346")
+    assert dumair["name_ar"] == DUMAIR_AR and dumair["controller"] == "Jaysh al-Islam"
+
+
+def test_csv_bom_to_stdout(bundled_env: dict[str, str]) -> None:
+    with_bom = _stdout_bytes(bundled_env, "export", "csv", "--place", "C2346", "--bom")
+    plain = _stdout_bytes(bundled_env, "export", "csv", "--place", "C2346")
+    assert with_bom[:3] == UTF8_BOM and with_bom[3:] == plain
+    assert plain.startswith(b"id,pcode,name,name_ar,")
+    rows = list(csv.DictReader(io.StringIO(with_bom.decode("utf-8-sig"), newline="")))
+    assert [(row["id"], row["name_ar"]) for row in rows] == [("C2346", DUMAIR_AR)]
+
+
+@pytest.mark.parametrize(("fmt", "why"), [("geojson", "RFC 7946"), ("markdown", "plain UTF-8")])
+def test_bom_is_refused_for_other_formats(bundled_env: dict[str, str], tmp_path: Path, fmt: str, why: str) -> None:
+    target = tmp_path / "out"
+    proc = run(bundled_env, "export", fmt, "--bom", "-o", str(target))
+    assert proc.returncode == 2
+    line = one_error_line(proc)
+    assert line.startswith("frontlines: --bom: only `export csv` takes a byte-order mark") and why in line, line
+    assert proc.stdout == "" and not target.exists()
+
+
 # --- bad input ----------------------------------------------------------------------------------
 
 
@@ -197,7 +257,7 @@ def test_bad_input_is_one_line(bundled_env: dict[str, str], args: list[str], cod
 
 def test_help_describes_the_formats(bundled_env: dict[str, str]) -> None:
     out = ok(bundled_env, "export", "--help")
-    for word in ("geojson", "csv", "markdown", "--since", "--until", "-o FILE", "QGIS"):
+    for word in ("geojson", "csv", "markdown", "--since", "--until", "-o FILE", "QGIS", "--bom", "Excel", "CRLF"):
         assert word in out
     assert "export" in ok(bundled_env, "--help")
 

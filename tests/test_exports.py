@@ -28,6 +28,7 @@ import pytest
 
 from store import Store
 from store.exports import (
+    BOM,
     FIELDS,
     csv_text,
     geojson_collection,
@@ -250,6 +251,24 @@ def test_neutralise() -> None:
     assert neutralise("") == ""
 
 
+def test_csv_with_a_bom_is_the_same_csv_after_the_mark_and_still_neutralised(hostile: Store) -> None:
+    plain = csv_text(hostile, "ROOT", DAY)
+    text = csv_text(hostile, "ROOT", DAY, bom=True)
+    assert BOM == "\ufeff" and text.encode("utf-8")[:3] == b"\xef\xbb\xbf"
+    assert text == BOM + plain and not plain.startswith(BOM)
+    # Read as Excel's users' tools do: the mark is dropped, the header is ours,
+    # unquoted and whole, and every cell is neutralised as without the mark.
+    read = text.encode("utf-8").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(read, newline="")))
+    assert rows[0] == list(FIELDS) and rows[0][0] == "id"
+    assert rows == list(csv.reader(io.StringIO(plain, newline="")))
+    by_id = {row["id"]: row for row in _rows(read)}
+    assert by_id["P-EQ"]["name"] == "'" + HOSTILE["P-EQ"] and by_id["P-EQ"]["sources"].startswith("'=cmd|")
+    for row in rows[1:]:
+        for cell in row:
+            assert cell.lstrip(" ")[:1] not in ("=", "+", "-", "@", "\t", "\r"), cell
+
+
 def test_csv_of_the_province_has_a_header_and_the_geojson_fields(bundled_store: Store) -> None:
     text = csv_text(bundled_store, ROOT, DAY)
     assert text.startswith(",".join(FIELDS) + "\r\n")
@@ -378,16 +397,25 @@ async def test_palette_export_writes_the_file_into_the_current_directory(
         assert len(written) == 1, written
         path = written[0]
         assert path.name.startswith("frontlines-C2346-") and path.suffix == suffix
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
         notes = _messages(app)
         assert any(str(path) in n and "Wrote" in n for n in notes), notes
+        # The CSV is for a person to open, most often in Excel: it carries the
+        # byte-order mark (export csv --bom), and the notification says so.
+        says_bom = [("byte-order mark" in n and "Excel" in n) for n in notes if "Wrote" in n]
+        assert says_bom == [suffix == ".csv"], notes
+    assert data.startswith(b"\xef\xbb\xbf") == (suffix == ".csv")  # never in GeoJSON (RFC 7946) or Markdown
     if suffix == ".geojson":
         assert path.name == "frontlines-C2346-2018-04-19.geojson"
         data = json.loads(text)
         check_rfc7946(data)
         assert [f["properties"]["controller"] for f in data["features"]] == ["Jaysh al-Islam"]
     elif suffix == ".csv":
-        assert _rows(text)[0]["status"] == "truce"
+        assert data[3:].startswith(b"id,pcode,name,name_ar,")
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert [(row["id"], row["name_ar"], row["status"]) for row in rows] == [("C2346", "الضمير", "truce")]
     else:
         assert text.startswith("# Situation report: Dumair, 2018-03-20 to 2018-04-19")
 

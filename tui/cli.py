@@ -352,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "same fields; cells a spreadsheet could run as formulas are neutralised) or "
                           "`markdown` (a situation report: the changes of control from --since to --until "
                           "by district, with events, figures and numbered sources, then who held what on "
-                          "--until). UTF-8, to standard output or atomically to -o FILE.")
+                          "--until). UTF-8 (csv with --bom: with the byte-order mark Excel needs), to standard output "
+                          "or atomically to -o FILE.")
     p.epilog = EXPORT_EPILOG
     p.add_argument("format", metavar="FORMAT", choices=EXPORT_FORMATS, help="geojson, csv or markdown")
     p.add_argument("--place", metavar="PLACE", help=PLACE_HELP + "; default: the top of the hierarchy")
@@ -369,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write to FILE (replaced atomically: never left half written) instead of "
                         "standard output; '-' is standard output")
+    p.add_argument("--bom", action="store_true",
+                   help="csv only: begin with the UTF-8 byte-order mark (EF BB BF), so that Excel on "
+                        "Windows reads the file as UTF-8 and Arabic names come out intact; without it "
+                        "Excel assumes the local code page. LibreOffice, pandas and QGIS read either")
 
     _record_commands(command, commands, common, json_option)
 
@@ -1542,7 +1547,8 @@ Fields of each place (GeoJSON properties, CSV columns, in this order):
   source_ids, sources               the sources' ids and citations (GeoJSON:
                                     lists; CSV: joined with " | ")
   as_of                             the day, YYYY-MM-DD
-CSV cells starting with =, +, -, @, a tab or a carriage return get a leading '."""
+CSV cells starting with =, +, -, @, a tab or a carriage return get a leading '.
+CSV lines end in CRLF (RFC 4180). For Excel, add --bom (see above)."""
 
 
 def cmd_export(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
@@ -1554,6 +1560,9 @@ def cmd_export(store: Store, args: argparse.Namespace, day: date, out: Any) -> i
     from store.dates import DateError, add_months, day_in_data
 
     at: PartialDate | None = getattr(args, "at", None)
+    if args.bom and args.format != "csv":
+        why = "GeoJSON forbids one (RFC 7946)" if args.format == "geojson" else "a report is plain UTF-8"
+        raise CliError(f"--bom: only `export csv` takes a byte-order mark (it is for Excel); {why}", EXIT_USAGE)
     if args.format != "markdown" and (args.since or args.until):
         flag = "--since" if args.since else "--until"
         raise CliError(f"{flag}: only `export markdown` takes a window; give the day with --at", EXIT_USAGE)
@@ -1572,7 +1581,7 @@ def cmd_export(store: Store, args: argparse.Namespace, day: date, out: Any) -> i
         text = exports.geojson_text(store, region.id, day)
         what = f"{places} place{'s' if places != 1 else ''} on {day.isoformat()}"
     elif args.format == "csv":
-        text = exports.csv_text(store, region.id, day)
+        text = exports.csv_text(store, region.id, day, bom=args.bom)
         what = f"{places} place{'s' if places != 1 else ''} on {day.isoformat()}"
     else:
         since = args.since.first if args.since else max(add_months(day, -1) + timedelta(days=1), store.span[0])
@@ -1588,7 +1597,8 @@ def cmd_export(store: Store, args: argparse.Namespace, day: date, out: Any) -> i
         sys.stdout.flush()
         return EXIT_OK
     _write_export(args.output, data)
-    say(f"wrote {what} to {shown(args.output, 200)}")
+    note = " (UTF-8 with a byte-order mark, for Excel)" if args.bom else ""
+    say(f"wrote {what} to {shown(args.output, 200)}{note}")
     return EXIT_OK
 
 

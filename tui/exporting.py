@@ -5,6 +5,12 @@ The text comes from :mod:`store.exports` over the store the explorer has
 open (nothing is read again); the file is replaced atomically
 (:func:`store.storage.atomic_write`), and a notification says where it went,
 or why it could not be written. Stored names never pass through markup.
+
+The CSV starts with the UTF-8 byte-order mark (``export csv --bom``): the
+palette writes a file for a person to open, most often in Excel, which
+without the mark reads it in the local code page and garbles Arabic names.
+Everything else that reads CSV (LibreOffice, pandas, QGIS) takes it either
+way; the notification says so.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ def export(app: FrontlinesApp, kind: ExportKind, region_id: str, *, folder: Path
     if kind.format == "geojson":
         text = exports.geojson_text(store, region_id, day)
     elif kind.format == "csv":
-        text = exports.csv_text(store, region_id, day)
+        text = exports.csv_text(store, region_id, day, bom=True)
     else:
         since, day = report_window(app)
         text = exports.markdown_report(store, region_id, since, day)
@@ -94,7 +100,8 @@ def export(app: FrontlinesApp, kind: ExportKind, region_id: str, *, folder: Path
         if since is not None
         else f"{places} place{'s' if places != 1 else ''} of {shown(region.name)} on {day.isoformat()}"
     )
-    app.notify(f"Wrote {what} to {shown(target, 300)}", title=kind.label, markup=False)
+    note = " (UTF-8 with a byte-order mark, for Excel)" if kind.format == "csv" else ""
+    app.notify(f"Wrote {what} to {shown(target, 300)}{note}", title=kind.label, markup=False)
     return target
 
 
