@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import matching
 from .dates import day_before
-from .edits import _live, _unique, commit, stored
+from .edits import _live, _unique, commit, doc_ids, stored
 from .history import ChangeRecord, Op
 from .storage import StoreError, collector_paused, where
 from .text import clean_text, shown
@@ -60,7 +60,7 @@ TERRITORY = (
 # ACLED sub-event type -> the store's event type (the ACLED type and sub-type
 # are kept in each event's summary). Unlisted sub-types fall back by event type.
 SUB_EVENT_TYPES = {
-    "armed clash": "offensive",
+    "armed clash": "clash",
     "government regains territory": "takeover",
     "non-state actor overtakes territory": "takeover",
     "non-violent transfer of territory": "takeover",
@@ -72,24 +72,27 @@ SUB_EVENT_TYPES = {
     "chemical weapon": "bombardment",
     "agreement": "agreement",
     "headquarters or base established": "deployment",
-    "change to group/activity": "split",
-    "arrests": "deployment",
-    "disrupted weapons use": "withdrawal",
-    "looting/property destruction": "offensive",
-    "peaceful protest": "declaration",
-    "protest with intervention": "declaration",
-    "excessive force against protesters": "offensive",
-    "attack": "offensive",
-    "abduction/forced disappearance": "offensive",
-    "sexual violence": "offensive",
+    "change to group/activity": "other",
+    "arrests": "arrests",
+    "disrupted weapons use": "other",
+    "looting/property destruction": "looting",
+    "other": "other",
+    "peaceful protest": "protest",
+    "protest with intervention": "protest",
+    "excessive force against protesters": "attack",
+    "violent demonstration": "riot",
+    "mob violence": "riot",
+    "attack": "attack",
+    "abduction/forced disappearance": "attack",
+    "sexual violence": "attack",
 }
 EVENT_TYPE_FALLBACK = {
-    "battles": "offensive",
+    "battles": "clash",
     "explosions/remote violence": "bombardment",
-    "violence against civilians": "offensive",
-    "strategic developments": "declaration",
-    "protests": "declaration",
-    "riots": "offensive",
+    "violence against civilians": "attack",
+    "strategic developments": "other",
+    "protests": "protest",
+    "riots": "riot",
 }
 # Radius (km) within which a row's coordinates find the nearest community, by geo_precision.
 GEO_RADIUS_KM = {1: 5.0, 2: 25.0, 3: 50.0}
@@ -330,6 +333,8 @@ class _Planner:
         for record in (tables.get("sources") or {}).values():
             key = (str(record.get("publication")), record.get("date"), str(record.get("title")))
             self.source_keys.setdefault(key, str(record.get("id")))
+        self.event_table = tables.get("events") or {}
+        self.event_docs = doc_ids(store._doc_ids, tables, "events")  # event id -> its document
         self.by_acled: dict[str, str] = {}
         self.same_day: dict[tuple[str, str, str], str] = {}
         for record in (tables.get("events") or {}).values():
@@ -654,7 +659,8 @@ class _Planner:
         territory = kind.territory
         holder = actors.holder
         existing_id = self.by_acled.get(acled_id, event_id)
-        current = stored(self.store, "events", existing_id)
+        doc = self.event_docs.get(existing_id)
+        current = None if doc is None else self.event_table[doc]
         planned = self.events.get(existing_id)
         if planned is not None:  # a newer row for an event this file already has
             if planned.before is None:

@@ -53,6 +53,14 @@ EVENT_TYPES = (
     "withdrawal",
     "split",
     "declaration",
+    # ACLED's kinds of event that none of the above is (see store.acled)
+    "clash",
+    "attack",
+    "protest",
+    "riot",
+    "arrests",
+    "looting",
+    "other",
 )
 
 

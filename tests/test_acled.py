@@ -72,6 +72,8 @@ def test_each_layout_gives_the_same_events(db: Path, name: str) -> None:
         assert store.event("acled-SYR90005").date == "2018-04"  # time_precision 3: the month
         assert store.event("acled-SYR90006").places == ("C2346",)  # "Dhameer": Dumair's other spelling
         assert store.event("acled-SYR90001").figures[0].low == 4
+        # ACLED's sub-types as the store's types: a clash is not an offensive, an attack on civilians is an attack
+        assert [store.event(f"acled-SYR9000{n}").type for n in (1, 3, 7)] == ["clash", "bombardment", "attack"]
         new_place = next(r for r in store.regions.values() if r.name == "Tal Hamra Farms")
         assert new_place.parent == "SY030203" and new_place.lat == pytest.approx(33.6105)
         assert any(f.name == "Qalamoun Hills Brigade" for f in store.factions.values())

@@ -330,10 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only events up to this date, as --until (give one of the two)")
     p.add_argument("--faction", metavar="FACTION",
                    help="only events with this faction or a sub-faction among the actors (id, name or short name)")
-    p.add_argument("--type", metavar="TYPE", action="append", dest="types",
-                   help="only this event type (repeatable): offensive, bombardment, siege, ceasefire, agreement, "
-                        "ultimatum, encirclement, surrender, evacuation, defection, takeover, deployment, "
-                        "withdrawal, split, declaration")
+    p.add_argument("--type", metavar="TYPE", action=_EventTypesOption, dest="types")
     json_option(p)
 
     p = command("factions")
@@ -471,9 +468,7 @@ def _record_commands(command: Any, commands: dict[str, argparse.ArgumentParser],
     e = kind("event", "add an event (a takeover, an agreement, an evacuation, ...) with its places and sources",
              "Add an event: its type, title, date or range, the places it happened in, the factions "
              "involved and in what role, figures (how many people were evacuated, ...) and its sources.")
-    e.add_argument("--type", metavar="TYPE", required=True, dest="event_type",
-                   help="offensive, bombardment, siege, ceasefire, agreement, ultimatum, encirclement, surrender, "
-                        "evacuation, defection, takeover, deployment, withdrawal, split or declaration")
+    e.add_argument("--type", metavar="TYPE", required=True, dest="event_type", action=_EventTypeOption)
     e.add_argument("--title", metavar="TEXT", required=True, help="one line saying what happened")
     e.add_argument("--date", metavar="DATE", type=_date_arg, required=True, help=date_help("when it happened (or began)"))
     e.add_argument("--to", metavar="DATE", type=_date_arg, help="the last day, for an event over several days")
@@ -517,23 +512,45 @@ def _record_commands(command: Any, commands: dict[str, argparse.ArgumentParser],
                        "is kept: it is the log.")
 
 
-class _LevelOption(argparse.Action):
-    """``--level``, stored as typed. Its help names the levels, read from the
-    model only when the help is shown: parsing a command line does not import it."""
+class _ModelHelp(argparse.Action):
+    """An option stored as typed whose help names the values the model allows
+    (``names``, a tuple of store.model), read only when the help is shown:
+    parsing a command line does not import the model."""
+
+    names = "LEVELS"
+    template = "{}"
+    append = False
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
+        if self.append:
+            values = [*(getattr(namespace, self.dest, None) or []), values]
         setattr(namespace, self.dest, values)
 
     @property  # type: ignore[override]
     def help(self) -> str:
-        from store.model import LEVELS
+        from store import model
 
-        return "level of every feature: " + ", ".join(LEVELS)
+        allowed: tuple[str, ...] = getattr(model, self.names)
+        return self.template.format(", ".join(allowed[:-1]) + " or " + allowed[-1])
 
     @help.setter
     def help(self, value: str | None) -> None:
         pass  # the help above is the only one
+
+
+class _LevelOption(_ModelHelp):
+    template = "level of every feature: {}"
+
+
+class _EventTypeOption(_ModelHelp):
+    names = "EVENT_TYPES"
+    template = "the event's type: {}"
+
+
+class _EventTypesOption(_EventTypeOption):
+    template = "only this event type (repeatable): {}"
+    append = True
 
 
 class _VersionAction(argparse.Action):
@@ -941,9 +958,8 @@ def cmd_map(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
 
 
 def cmd_events(store: Store, args: argparse.Namespace, day: date, out: Any) -> int:
-    from store.export import event_dict
     from store.model import EVENT_TYPES
-
+    from store.export import event_dict
     at: PartialDate | None = getattr(args, "at", None)
     if at is not None and args.until is not None:
         raise CliError("--at and --until both give the last day of events: use one of them", EXIT_USAGE)
