@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import matching
 from .dates import day_before
-from .edits import _live, _unique, commit, doc_ids, stored
+from .edits import _live, _unique, claim_neighbours, commit, doc_ids, stored
 from .history import ChangeRecord, Op
 from .storage import StoreError, collector_paused, where
 from .text import clean_text, shown
@@ -270,7 +270,7 @@ _PRECISIONS = {"1": 1, "2": 2, "3": 3}
 _VIOLENT = ("battles", "explosions/remote violence", "violence against civilians")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # (one per pair of strings, hashed by identity: a cache key)
 class _Kind:
     """What an (event_type, sub_event_type) pair means here."""
 
@@ -712,7 +712,8 @@ class _Planner:
         work: dict[str, list[dict[str, Any]]] = {}
         originals: dict[str, dict[str, Any] | None] = {}
         changed: dict[str, dict[str, Any]] = {}
-        claims: list[Op] = []
+        claim_work: dict[str, list[dict[str, Any]]] = {}  # place -> its own claims, as this import leaves them
+        changed_claims: dict[str, dict[str, Any]] = {}
         claim_days: set[tuple[str, str]] = {(c.region, c.start.isoformat()) for c in store.claims.values()}
         for day, precision, line, place, faction, sources, event_ref, acled_id in sorted(
                 self.territory, key=lambda t: (t[0], t[2])):
@@ -728,20 +729,43 @@ class _Planner:
                 text = day.isoformat()
                 name = store.regions[unit].name if unit in store.regions else self.new_regions[unit]["name"]
                 if not records and unit in store._claim_periods:
-                    period = store.period_at(unit, day)
-                    if period is not None and period.faction == faction and period.status == "held":
+                    # Control from area claims: a claim on the place itself from the day (see
+                    # store.edits.record_control), its own claims kept from overlapping.
+                    on_place = claim_work.get(unit)
+                    if on_place is None:
+                        on_place = claim_work[unit] = [dict(stored(store, "claims", c.id) or {})
+                                                  for c in store.claims.values() if c.region == unit]
+                    mine = [c for c in on_place if c["from"] <= text and (c.get("to") is None or text <= c["to"])]
+                    holding: tuple[str, str, tuple[str, ...]] | None
+                    if mine:
+                        held = max(mine, key=lambda c: c["from"])
+                        holding = (held["faction"], held["status"], tuple(held.get("others") or ()))
+                    else:
+                        period = store.period_at(unit, day)
+                        holding = (period.faction, period.status, period.others) if period else None
+                    if holding == (faction, "held", ()):
                         continue
                     if (unit, text) in claim_days:
                         self.plan.notes.append(f"line {line}: {name} already has a claim from {text}; control "
                                                "not changed")
                         continue
                     claim_days.add((unit, text))
+                    ending, end = claim_neighbours(on_place, text)
+                    if ending is not None:
+                        cut = ending  # one of ours, copied from the file
+                        if cut["id"] not in originals:
+                            originals[cut["id"]] = stored(store, "claims", cut["id"])
+                        cut["to"] = day_before(day).isoformat()
+                        changed_claims[cut["id"]] = cut
                     cid = _unique(f"c-{unit}-{text}", store.claims, self.used)
-                    claims.append(Op("claims", cid, None, {
+                    claim = {
                         "id": cid, "region": unit, "faction": faction, "others": [], "status": "held", "from": text,
-                        "to": None, "from_precision": precision, "except": [], "start_event": event_ref,
+                        "to": end, "from_precision": precision, "except": [], "start_event": event_ref,
                         "sources": sources, "confidence": "medium", "note": f"From ACLED event {acled_id}",
-                    }))
+                    }
+                    originals[cid] = None
+                    on_place.append(claim)
+                    changed_claims[cid] = claim
                     self.plan.control += 1
                     self.touched[unit] = None
                     continue
@@ -779,7 +803,8 @@ class _Planner:
                 changed[pid] = record
                 self.plan.control += 1
                 self.touched[unit] = None
-        return [Op("periods", pid, originals.get(pid), record) for pid, record in changed.items()] + claims
+        return [Op("periods", pid, originals.get(pid), record) for pid, record in changed.items()] + [
+            Op("claims", cid, originals.get(cid), record) for cid, record in changed_claims.items()]
 
     def finish(self) -> Plan:
         plan = self.plan

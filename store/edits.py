@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 
 from . import identity
@@ -538,6 +538,16 @@ def record_control(
             conflicts.append(f"{store.regions[region_id].name} already has a claim from {day.isoformat()} ({held})")
         elif waiting:
             current = stored(store, "claims", same_day.id) if same_day is not None else None
+            end: str | None = current.get("to") if current else None
+            if current is None:
+                # The region's own claim that runs into the day ends the day before,
+                # and the new one ends where the region's next claim begins.
+                ending, end = claim_neighbours(
+                    [stored(store, "claims", c.id) or {} for c in store.claims.values() if c.region == region_id],
+                    day.isoformat(),
+                )
+                if ending is not None:
+                    ops.append(Op("claims", str(ending["id"]), ending, {**ending, "to": day_before(day).isoformat()}))
             claim = {
                 "id": current["id"] if current else _unique(f"c-{region_id}-{day.isoformat()}", store.claims, used),
                 "region": region_id,
@@ -545,7 +555,7 @@ def record_control(
                 "others": list(others),
                 "status": status,
                 "from": day.isoformat(),
-                "to": current.get("to") if current else None,
+                "to": end,
                 "from_precision": precision,
                 "except": list(current.get("except") or []) if current else [],
                 "start_event": event,
@@ -585,6 +595,26 @@ def record_control(
     else:
         summary += f" ({len(changed)} place{'s' if len(changed) != 1 else ''})"
     return commit(store, "control", summary, ops, [region_id, *changed], dry_run=dry_run)
+
+
+_Claim = TypeVar("_Claim", bound=Mapping[str, Any])
+
+
+def claim_neighbours(claims: Iterable[_Claim], day: str) -> tuple[_Claim | None, str | None]:
+    """For a new claim from ``day`` (YYYY-MM-DD) among ``claims`` (records on one
+    region, which must not overlap): the claim that began earlier and runs
+    into the day (it is to end the day before), and the end the new one
+    gets (the day before the next claim begins; None if none begins later)."""
+    ending: _Claim | None = None
+    later: str | None = None
+    for claim in claims:
+        start, end = str(claim.get("from") or ""), claim.get("to")
+        if start < day and (end is None or str(end) >= day):
+            if ending is None or start > str(ending.get("from")):
+                ending = claim
+        elif start > day and (later is None or start < later):
+            later = start
+    return ending, (day_before(parse_day(later)).isoformat() if later else None)
 
 
 def _already(store: Store, unit: str, faction: str, status: str, others: tuple[str, ...], day: date) -> bool:
