@@ -5,9 +5,9 @@ and each imports only the modules it uses, so they start fast over SSH.
 The explorer draws its first frame before the store, the widgets and the
 screens are imported (see ``tui.app.load_ui``). Every problem is one line
 on stderr starting ``frontlines:``; exit codes are 0 (fine), 1 (nothing
-found, bad database, validation problems, no terminal for the explorer)
-and 2 (the command line itself is wrong: bad date, ambiguous place,
-unknown option).
+found, bad database, validation problems, no terminal for the explorer),
+2 (the command line itself is wrong: bad date, ambiguous place,
+unknown option) and 130 (interrupted by Ctrl+C).
 
 Whatever a message quotes from an argument, the environment or a file goes
 through :func:`store.text.shown` where it is quoted, and every message
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from store.dates import PartialDate
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report it (128 + SIGINT)
 
 # A writing command folds the changes waiting beside the database into its
 # file (a full rewrite) once this many are waiting; until then each change is
@@ -587,25 +588,33 @@ def say(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra:
-        # argparse reports them from the top-level parser: point to the
-        # help of the command that was given them instead.
-        key = args.command
-        if key == "import":
-            key = f"import {getattr(args, 'import_kind', '')}"
-        elif key == "record":
-            key = f"record {getattr(args, 'record_kind', '')}"
-        owner = args._commands.get(key, parser)
-        owner.error(f"unrecognized arguments: {' '.join(extra)}")
+    args: argparse.Namespace | None = None
     try:
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # argparse reports them from the top-level parser: point to the
+            # help of the command that was given them instead.
+            key = args.command
+            if key == "import":
+                key = f"import {getattr(args, 'import_kind', '')}"
+            elif key == "record":
+                key = f"record {getattr(args, 'record_kind', '')}"
+            owner = args._commands.get(key, parser)
+            owner.error(f"unrecognized arguments: {' '.join(extra)}")
         return run(args)
     except CliError as exc:
         say(str(exc))
         return exc.code
     except KeyboardInterrupt:
-        return 130
+        # Ctrl+C. `import acled` says itself what it kept (see cmd_import_acled);
+        # interrupted before it began, or before the command line was read, nothing was written.
+        if args is None:
+            say("interrupted; nothing was written")
+        elif args.command == "import" and getattr(args, "import_kind", None) == "acled":
+            say("import acled: interrupted" if getattr(args, "import_began", False)
+                else "import acled: interrupted; nothing was written")
+        return EXIT_INTERRUPTED
     except RecursionError:
         if os.environ.get(DEBUG_VAR):
             raise
@@ -1097,8 +1106,54 @@ def cmd_import(path: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _ImportSteps:
+    """How far ``import acled`` got, for the message Ctrl+C leaves."""
+
+    def __init__(self) -> None:
+        # (the database's path, its version on disk, how many changes its history held)
+        self.committing: tuple[Any, str | None, int] | None = None
+        self.written: Any = None  # the change, once the commit returned
+        self.compacted = False
+
+
 def cmd_import_acled(path: Any, args: argparse.Namespace) -> int:
-    """``import acled``: plan the whole file (nothing written), then one commit and a compaction."""
+    """``import acled``: plan the whole file (nothing written), then one commit and a compaction.
+
+    Ctrl+C exits 130 with one line saying whether the import was saved:
+    before its change is durable in the history nothing was written; after
+    it, the whole import is in effect (folded into the file, or on the next
+    open from the history)."""
+    args.import_began = True
+    steps = _ImportSteps()
+    try:
+        return _import_acled(path, args, steps)
+    except KeyboardInterrupt:
+        raise CliError(_import_interrupted(steps), EXIT_INTERRUPTED) from None
+
+
+def _import_interrupted(steps: _ImportSteps) -> str:
+    saved = steps.written is not None
+    if not saved and steps.committing is not None:
+        # Interrupted inside the commit: its change is in effect if its line
+        # reached the history whole (a line cut short is ignored), as the
+        # next open will find it.
+        from store.history import History
+
+        db_path, version, known = steps.committing
+        try:
+            saved = len(History.read(db_path, version).changes) > known
+        except Exception:  # noqa: BLE001 - the history cannot be read back: say so rather than guess
+            return ("import acled: interrupted while the import was being saved; "
+                    "run `frontlines log` to see whether it was")
+    if not saved:
+        return "import acled: interrupted; nothing was written"
+    if steps.compacted:
+        return "import acled: interrupted after the import was saved: it is all in the database"
+    return ("import acled: interrupted after the import was saved: it is all in effect, kept in the history "
+            "beside the database until the next compaction (`frontlines compact`)")
+
+
+def _import_acled(path: Any, args: argparse.Namespace, steps: _ImportSteps) -> int:
     from store import Store, StoreError
     from store.acled import AcledError, StrictStop, commit_plan, plan_import
     from store.edits import compact
@@ -1144,9 +1199,12 @@ def cmd_import_acled(path: Any, args: argparse.Namespace) -> int:
         written = None
         if not args.dry_run:
             try:
-                written = commit_plan(store, plan)
+                log = store._history
+                if log is not None and store._storage is not None:
+                    steps.committing = (store.path, store._storage.identity, len(log.changes))
+                written = steps.written = commit_plan(store, plan)
                 if written is not None:
-                    compact(store)
+                    steps.compacted = compact(store)
             except StoreError as exc:
                 raise CliError(str(exc)) from None
         out = safe_stream(sys.stdout)
