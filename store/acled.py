@@ -318,6 +318,7 @@ class _Planner:
         self.seen: dict[str, tuple[int, int]] = {}  # event id -> (line, timestamp) in this file
         self.faction_cache: dict[str, str | None] = {}
         self.days: dict[str, date] = {}
+        self.dated: dict[tuple[date, int], tuple[str, str | None, str, str]] = {}
         self.kinds: dict[tuple[str, str], _Kind] = {}
         self.actor_cache: dict[tuple[Any, ...], _Actors] = {}
         self.source_cache: dict[tuple[str, date], list[str]] = {}
@@ -325,7 +326,9 @@ class _Planner:
         self.place_cache: dict[tuple[str, ...], tuple[str | None, str | None]] = {}
         self.coords_cache: dict[tuple[str, ...], tuple[str | None, str]] = {}
         self.name_cache: dict[tuple[str, str | None, tuple[str, ...]], str | None] = {}
-        self.territory: list[tuple[date, str, int, str, str, list[str], str, str]] = []
+        # ACLED id -> (first day, precision, line, place, faction, sources, event, ACLED id) of a territory row
+        self.territory: dict[str, tuple[date, str, int, str, str, list[str], str, str]] = {}
+        self.replaced = False  # a row replaced an earlier one of the file (its new sources may go unused)
         self.touched: dict[str, None] = {}
         # Existing sources by (publication, date), events by ACLED id, other events by day/place/type.
         self.source_keys: dict[tuple[str, str | None, str], str] = {}
@@ -606,6 +609,16 @@ class _Planner:
             self.source_cache[text, day] = found
         return list(found)
 
+    def _dated(self, day: date, time_precision: int) -> tuple[str, str | None, str, str]:
+        """(date, date_to, precision) of the event and the precision of a change of control
+        it starts: as precisely as ACLED knows the day."""
+        if time_precision == 1:
+            return day.isoformat(), None, "day", "day"
+        if time_precision == 2:  # known to the week
+            first, last = max(day - timedelta(days=3), self.span[0]), min(day + timedelta(days=3), self.span[1])
+            return first.isoformat(), last.isoformat(), "span", "month"
+        return day.strftime("%Y-%m"), None, "month", "month"
+
     def _facts(self, kind: _Kind, scale: str, targeting: str, tags: str, others: tuple[str, ...]) -> tuple[str, str]:
         """What the summary says before the event id and after it."""
         key = (kind, scale, targeting, tags, others)
@@ -629,14 +642,10 @@ class _Planner:
                time_precision: int, stamp: int, fatalities: int, kind: _Kind, place: str) -> None:
         # (Cleaned of control characters with every other record of the change, by commit.)
         source_text, scale, targeting, tags, notes = row[21:]
-        # The date, as precisely as ACLED knows it.
-        if time_precision == 1:
-            when, until, precision, from_precision = day.isoformat(), None, "day", "day"
-        elif time_precision == 2:
-            first, last = max(day - timedelta(days=3), self.span[0]), min(day + timedelta(days=3), self.span[1])
-            when, until, precision, from_precision = first.isoformat(), last.isoformat(), "span", "month"
-        else:
-            when, until, precision, from_precision = day.strftime("%Y-%m"), None, "month", "month"
+        dated = self.dated.get((day, time_precision))
+        if dated is None:
+            dated = self.dated[day, time_precision] = self._dated(day, time_precision)
+        when, until, precision, from_precision = dated
         sources = self._sources(source_text, day)
         actors = self._actors(row, kind)
         location = " ".join(row[10].split()) or self._place_name(place)
@@ -662,9 +671,15 @@ class _Planner:
         doc = self.event_docs.get(existing_id)
         current = None if doc is None else self.event_table[doc]
         planned = self.events.get(existing_id)
-        if planned is not None:  # a newer row for an event this file already has
+        if planned is not None:  # a newer row for an event this file already has: it replaces the older
+            self.replaced = True
+            self.territory.pop(acled_id, None)
             if planned.before is None:
                 self.events[existing_id] = Op("events", existing_id, None, record)
+                event_ref = existing_id
+                if territory and holder is not None:
+                    self._territory(day, time_precision, from_precision, line, place, holder, sources, event_ref,
+                                    acled_id)
                 return
             current = planned.before
         if current is None:
@@ -688,8 +703,10 @@ class _Planner:
             link = current.get("acled")
             known: Mapping[str, Any] = link if isinstance(link, dict) else {}
             if stamp <= int(known.get("timestamp") or 0):
+                # Imported before, as it is: so was its change of control (what has been
+                # recorded since is not undone by importing the file again).
                 self.plan.unchanged += 1
-                event_ref = existing_id
+                return
             else:
                 if existing_id == event_id:
                     after = {**current, **record}
@@ -701,9 +718,12 @@ class _Planner:
                 self.touched[place] = None
                 event_ref = existing_id
         if territory and holder is not None:
-            self.territory.append((day if time_precision == 1 else
-                                   (day.replace(day=1) if time_precision == 3 else day),
-                                   from_precision, line, place, holder, sources, event_ref, acled_id))
+            self._territory(day, time_precision, from_precision, line, place, holder, sources, event_ref, acled_id)
+
+    def _territory(self, day: date, time_precision: int, from_precision: str, line: int, place: str, holder: str,
+                   sources: list[str], event_ref: str, acled_id: str) -> None:
+        start = day.replace(day=1) if time_precision == 3 else day
+        self.territory[acled_id] = (start, from_precision, line, place, holder, sources, event_ref, acled_id)
 
     # --- control ---
 
@@ -716,7 +736,7 @@ class _Planner:
         changed_claims: dict[str, dict[str, Any]] = {}
         claim_days: set[tuple[str, str]] = {(c.region, c.start.isoformat()) for c in store.claims.values()}
         for day, precision, line, place, faction, sources, event_ref, acled_id in sorted(
-                self.territory, key=lambda t: (t[0], t[2])):
+                self.territory.values(), key=lambda t: (t[0], t[2])):
             units = store.units(place) if place in store.regions else (place,)
             for unit in units:
                 own = [p for p in store._periods.get(unit, ()) if p.claim is None]
@@ -810,11 +830,14 @@ class _Planner:
         plan = self.plan
         control = self.control_ops()
         events = list(self.events.values())
-        used_sources = {sid for op in events + control for sid in ((op.after or {}).get("sources") or ())}
-        for op in events:
-            used_sources.update(str(f.get("source")) for f in (op.after or {}).get("figures") or ())
-        used_sources.update(s for r in self.new_regions.values() for s in r["sources"])
-        ops = [Op("sources", sid, None, r) for sid, r in self.new_sources.items() if sid in used_sources]
+        new_sources = self.new_sources
+        if plan.unchanged or self.replaced:  # a source made for a row that wrote nothing may be cited by none
+            used = {sid for op in events + control for sid in ((op.after or {}).get("sources") or ())}
+            for op in events:
+                used.update(str(f.get("source")) for f in (op.after or {}).get("figures") or ())
+            used.update(s for r in self.new_regions.values() for s in r["sources"])
+            new_sources = {sid: r for sid, r in new_sources.items() if sid in used}
+        ops = [Op("sources", sid, None, r) for sid, r in new_sources.items()]
         ops += [Op("factions", fid, None, r) for fid, r in self.new_factions.items()]
         ops += [Op("regions", rid, None, r) for rid, r in self.new_regions.items()]
         plan.ops = ops + events + control

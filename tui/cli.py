@@ -22,7 +22,8 @@ import argparse
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -1153,6 +1154,18 @@ def _import_interrupted(steps: _ImportSteps) -> str:
             "beside the database until the next compaction (`frontlines compact`)")
 
 
+@contextmanager
+def _writing_status(wanted: bool, records: int) -> Iterator[None]:
+    """A spinner on stderr while a long import is written (after its progress bar)."""
+    if not wanted:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"writing {records:,} records (one change, then the file)"):
+        yield
+
+
 def _import_acled(path: Any, args: argparse.Namespace, steps: _ImportSteps) -> int:
     from store import Store, StoreError
     from store.acled import AcledError, StrictStop, commit_plan, plan_import
@@ -1202,9 +1215,10 @@ def _import_acled(path: Any, args: argparse.Namespace, steps: _ImportSteps) -> i
                 log = store._history
                 if log is not None and store._storage is not None:
                     steps.committing = (store.path, store._storage.identity, len(log.changes))
-                written = steps.written = commit_plan(store, plan)
-                if written is not None:
-                    steps.compacted = compact(store)
+                with _writing_status(progress_bar is not None and len(plan.ops) > 0, len(plan.ops)):
+                    written = steps.written = commit_plan(store, plan)
+                    if written is not None:
+                        steps.compacted = compact(store)
             except StoreError as exc:
                 raise CliError(str(exc)) from None
         out = safe_stream(sys.stdout)
