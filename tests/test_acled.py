@@ -118,6 +118,40 @@ def test_a_newer_timestamp_updates_its_event(db: Path, tmp_path: Path) -> None:
         assert store.event("acled-SYR90001").figures[0].low == 9
 
 
+def test_a_newer_row_in_the_same_file_replaces_the_older_and_its_change_of_control(db: Path, tmp_path: Path) -> None:
+    rows = list(csv.DictReader(open(SAMPLE, encoding="utf-8-sig", newline="")))
+    older = next(r for r in rows if r["event_id_cnty"] == "SYR90004")  # a transfer of C2302 on 2018-05-03
+    newer = {**older, "event_date": "2018-05-06", "timestamp": str(int(older["timestamp"]) + 1)}
+    again = {**older, "notes": "the same row again, not newer"}
+    path = tmp_path / "twice.csv"
+    path.write_text(",".join(rows[0]) + "\n" + "".join(_line(r) for r in (older, newer, again)), encoding="utf-8")
+    plan = _import(db, path)
+    assert (plan.added, plan.control) == (1, 1)
+    assert [(b.line, b.reason) for b in plan.bad] == [(4, "event SYR90004 is on line 3 already")]
+    with Store.open(db) as store:
+        assert store.event("acled-SYR90004").date == "2018-05-06"
+        held = store.period_at("C2302", date(2018, 5, 6))
+        assert held is not None and held.faction == "saa" and held.start == date(2018, 5, 6)
+        assert store.period_at("C2302", date(2018, 5, 4)).faction != "saa"  # the older row's day: not its change
+        assert not store.validate()
+
+
+def test_importing_again_does_not_undo_what_was_recorded_since(db: Path) -> None:
+    _import(db, SAMPLE)
+    with Store.open(db, readonly=False) as store:  # an analyst judges the transfer of 3 May did not happen
+        transfer = store.period_at("C2302", date(2018, 5, 3))
+        assert transfer is not None and transfer.start_event == "acled-SYR90004"
+        store.delete("periods", transfer.id, fix="extend-previous")
+        kept = store.period_at("C2302", date(2018, 5, 3))
+        assert kept is not None and kept.faction != "saa"
+    plan = _import(db, SAMPLE)
+    assert (plan.control, plan.ops) == (0, [])
+    with Store.open(db) as store:
+        now = store.period_at("C2302", date(2018, 5, 3))
+        assert now is not None and (now.id, now.faction, now.start, now.end) == (kept.id, kept.faction, kept.start,
+                                                                                  kept.end)
+
+
 def test_a_row_duplicating_an_event_is_linked(db: Path, tmp_path: Path) -> None:
     with Store.open(db) as store:
         event = next(e for e in store.events.values() if e.precision == "day" and e.type == "takeover"

@@ -178,6 +178,27 @@ def test_a_place_covered_by_an_area_claim_keeps_its_past(store: Store) -> None:
     assert store.validate() == []
 
 
+def test_claims_on_one_place_never_overlap(store: Store) -> None:
+    # Three changes, out of order, on a place whose control comes from claims:
+    # each claim ends where the next begins, and undo gives the ends back.
+    place = next(u for u in store.units("C1001") if store.history(u) and store.history(u)[0].claim)
+
+    def own() -> list[tuple[str, date, date | None]]:
+        return sorted((c.faction, c.start, c.end) for c in store.claims.values() if c.region == place)
+
+    store.record_control(place, "isis", "held", D("2017-03-01"), source=SOURCE)
+    store.record_control(place, "hts", "held", D("2017-09-01"), source=SOURCE)
+    before = own()
+    store.record_control(place, "saa", "held", D("2017-06-01"), source=SOURCE)
+    assert own() == [("hts", D("2017-09-01"), None), ("isis", D("2017-03-01"), D("2017-05-31")),
+                     ("saa", D("2017-06-01"), D("2017-08-31"))]
+    assert store.validate() == []
+    assert [store.control(place, D(day)).faction.id for day in ("2017-05-31", "2017-06-01", "2017-09-01")] == [
+        "isis", "saa", "hts"]
+    store.undo()
+    assert own() == before and store.validate() == []
+
+
 def test_a_change_on_an_area_changes_every_place_under_it(store: Store) -> None:
     city = "C1001"
     units = store.units(city)
