@@ -375,7 +375,7 @@ def _change_lines(store: Store, item: ChangeOfControl, sources: _Sources, add: A
             own = ""
             if figure.source and figure.source in store.sources:
                 own = " " + sources.cite(store.sources[figure.source])
-            unit = f" {md(figure.unit)}" if figure.unit else ""
+            unit = f" {md(figure.unit_text)}" if figure.unit else ""
             add(f"  - {md(figure.label)}: {about}{value}{unit}{own}")
     add(f"  - Sources: {cites}" if cites else "  - Sources: none recorded")
 

@@ -235,10 +235,20 @@ class Figure:
     note: str | None = None
 
     @property
+    def unit_text(self) -> str:
+        """The unit as the count reads with it: "1 person", "2 people"."""
+        return _ONE.get(self.unit, self.unit) if self.low == self.high == 1 else self.unit
+
+    @property
     def text(self) -> str:
         about = "about " if self.approximate else ""
         value = f"{self.low:,}" if self.low == self.high else f"{self.low:,}-{self.high:,}"
-        return f"{self.label}: {about}{value} {self.unit}".rstrip()
+        return f"{self.label}: {about}{value} {self.unit_text}".rstrip()
+
+
+# Units of figures, as one of them is called.
+_ONE = {"people": "person", "fighters": "fighter", "civilians": "civilian", "families": "family", "buses": "bus",
+        "vehicles": "vehicle", "detainees": "detainee", "households": "household"}
 
 
 @dataclass(slots=True, eq=False)

@@ -458,3 +458,12 @@ async def test_palette_export_label_names_the_place_literally(tmp_path: Path, mo
         assert any("[/] [link=http://x]y[/link] [@click=app.quit]z" in n for n in notes), notes
         assert any("[@click=app.quit]z" in n for n in _toasts(app, "-information")), _toasts(app, "-information")
     assert [p.name for p in tmp_path.iterdir()] == ["frontlines-P-RICH-2018-04-30.csv"]
+
+
+def test_a_figure_of_one_reads_in_the_singular() -> None:
+    from store.model import Figure
+
+    assert Figure("fatalities", 1, 1, "people", approximate=True).text == "fatalities: about 1 person"
+    assert Figure("fatalities", 1, 2, "people").text == "fatalities: 1-2 people"
+    assert Figure("buses", 1, 1, "buses").text == "buses: 1 bus"
+    assert Figure("evacuees", 1, 1, "convoys of the Red Crescent").unit_text == "convoys of the Red Crescent"
