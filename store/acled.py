@@ -328,7 +328,7 @@ class _Planner:
         self.name_cache: dict[tuple[str, str | None, tuple[str, ...]], str | None] = {}
         # ACLED id -> (first day, precision, line, place, faction, sources, event, ACLED id) of a territory row
         self.territory: dict[str, tuple[date, str, int, str, str, list[str], str, str]] = {}
-        self.replaced = False  # a row replaced an earlier one of the file (its new sources may go unused)
+        self.uncited = False  # a row wrote no record citing its sources (replaced, linked or unchanged)
         self.touched: dict[str, None] = {}
         # Existing sources by (publication, date), events by ACLED id, other events by day/place/type.
         self.source_keys: dict[tuple[str, str | None, str], str] = {}
@@ -544,16 +544,17 @@ class _Planner:
                 time_precision = 0
         if time_precision not in (1, 2, 3):
             return self.bad(line, f"time_precision '{shown(precision_text, 10)}' is not 1, 2 or 3", acled_id)
+        stamp_text, fatalities_text = stamp_text.strip(), fatalities_text.strip()
         try:
             stamp = int(stamp_text) if stamp_text else 0
         except ValueError:
-            return self.bad(line, f"timestamp '{shown(stamp_text.strip(), 20)}' is not a number", acled_id)
+            return self.bad(line, f"timestamp '{shown(stamp_text, 20)}' is not a number", acled_id)
         try:
             fatalities = int(fatalities_text) if fatalities_text else 0
         except ValueError:
             fatalities = -1
         if fatalities < 0:
-            return self.bad(line, f"fatalities '{shown(fatalities_text.strip(), 20)}' is not a whole number", acled_id)
+            return self.bad(line, f"fatalities '{shown(fatalities_text, 20)}' is not a whole number", acled_id)
         kind = self.kinds.get((event_type, sub_type))
         if kind is None:
             kind = self.kinds[event_type, sub_type] = _kind(event_type, sub_type)
@@ -672,7 +673,7 @@ class _Planner:
         current = None if doc is None else self.event_table[doc]
         planned = self.events.get(existing_id)
         if planned is not None:  # a newer row for an event this file already has: it replaces the older
-            self.replaced = True
+            self.uncited = True
             self.territory.pop(acled_id, None)
             if planned.before is None:
                 self.events[existing_id] = Op("events", existing_id, None, record)
@@ -690,6 +691,7 @@ class _Planner:
                          "sources": list(dict.fromkeys([*(linked.get("sources") or []), self.dataset])),
                          "summary": " ".join(filter(None, [linked.get("summary"), f"[ACLED event {acled_id}]"]))}
                 self.events[str(linked_id)] = Op("events", str(linked_id), linked, after)
+                self.uncited = True  # the linked event cites the ACLED file, not the row's sources
                 self.by_acled[acled_id] = str(linked_id)
                 self.plan.linked += 1
                 self.touched[place] = None
@@ -706,12 +708,14 @@ class _Planner:
                 # Imported before, as it is: so was its change of control (what has been
                 # recorded since is not undone by importing the file again).
                 self.plan.unchanged += 1
+                self.uncited = True
                 return
             else:
                 if existing_id == event_id:
                     after = {**current, **record}
                 else:  # linked: only ACLED's part of it is ACLED's to update
                     after = {**current, "acled": acled}
+                    self.uncited = True
                 if planned is None:
                     self.plan.updated += 1
                 self.events[existing_id] = Op("events", existing_id, current, after)
@@ -756,13 +760,17 @@ class _Planner:
                         on_place = claim_work[unit] = [dict(stored(store, "claims", c.id) or {})
                                                   for c in store.claims.values() if c.region == unit]
                     mine = [c for c in on_place if c["from"] <= text and (c.get("to") is None or text <= c["to"])]
-                    holding: tuple[str, str, tuple[str, ...]] | None
-                    if mine:
-                        held = max(mine, key=lambda c: c["from"])
+                    # Who holds it that day: the covering claim from the latest date wins, the
+                    # place's own (as this import leaves them) or an area's (as the store has them).
+                    holding: tuple[str, str, tuple[str, ...]] | None = None
+                    period = store.period_at(unit, day)
+                    area_claim = store.claims.get(period.claim) if period is not None and period.claim else None
+                    held = max(mine, key=lambda c: c["from"]) if mine else None
+                    if held is not None and (area_claim is None or area_claim.region == unit
+                                             or area_claim.start.isoformat() <= held["from"]):
                         holding = (held["faction"], held["status"], tuple(held.get("others") or ()))
-                    else:
-                        period = store.period_at(unit, day)
-                        holding = (period.faction, period.status, period.others) if period else None
+                    elif period is not None:
+                        holding = (period.faction, period.status, period.others)
                     if holding == (faction, "held", ()):
                         continue
                     if (unit, text) in claim_days:
@@ -831,7 +839,7 @@ class _Planner:
         control = self.control_ops()
         events = list(self.events.values())
         new_sources = self.new_sources
-        if plan.unchanged or self.replaced:  # a source made for a row that wrote nothing may be cited by none
+        if self.uncited:  # a source made for such a row may be cited by none
             used = {sid for op in events + control for sid in ((op.after or {}).get("sources") or ())}
             for op in events:
                 used.update(str(f.get("source")) for f in (op.after or {}).get("figures") or ())

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
+
 
 from . import identity
 from .dates import DateError, PartialDate, day_after, day_before, parse_day, parse_partial
@@ -191,7 +193,11 @@ def _commit(store: Store, kind: str, summary: str, ops: Sequence[Op], places: It
     )
     # The line is made once, and looked at for characters that must not be
     # stored (as a rule none: the slow path cleans the records one by one).
-    line = change_line(change)
+    try:
+        line = change_line(change)
+    except orjson.JSONEncodeError:
+        _built(store, change.ops)  # names the record, if one of them does not read back
+        raise EditError("the change holds a value that cannot be stored (not text, a number or a list)") from None
     if json_needs_cleaning(line):
         change = dataclasses.replace(change, summary=clean_text(summary), ops=tuple(clean_ops(change.ops)))
         line = change_line(change)
@@ -283,8 +289,9 @@ def _built(store: Store, ops: Sequence[Op]) -> list[Any]:
         try:
             made = build_records(str(store.path), table, records)
         except DatabaseCorrupt:
-            for key in records:  # the first that does not read back, named as itself
-                _built_one(store, ops[int(key)])
+            for op in ops:  # the first of the change that does not read back, named as itself
+                if op.after is not None:
+                    _built_one(store, op)
             raise
         for key, record in zip(records, made):
             out[int(key)] = record
@@ -604,7 +611,8 @@ def claim_neighbours(claims: Iterable[_Claim], day: str) -> tuple[_Claim | None,
     """For a new claim from ``day`` (YYYY-MM-DD) among ``claims`` (records on one
     region, which must not overlap): the claim that began earlier and runs
     into the day (it is to end the day before), and the end the new one
-    gets (the day before the next claim begins; None if none begins later)."""
+    gets (the day before the next claim begins, or the end of the claim it
+    cuts if that is sooner; None if neither)."""
     ending: _Claim | None = None
     later: str | None = None
     for claim in claims:
@@ -614,7 +622,10 @@ def claim_neighbours(claims: Iterable[_Claim], day: str) -> tuple[_Claim | None,
                 ending = claim
         elif start > day and (later is None or start < later):
             later = start
-    return ending, (day_before(parse_day(later)).isoformat() if later else None)
+    ends = [day_before(parse_day(later)).isoformat()] if later else []
+    if ending is not None and ending.get("to"):
+        ends.append(str(ending["to"]))  # within a claim that ends, the new one ends with it (as periods do)
+    return ending, min(ends) if ends else None
 
 
 def _already(store: Store, unit: str, faction: str, status: str, others: tuple[str, ...], day: date) -> bool:

@@ -112,6 +112,8 @@ class ChangeRecord:
         return f"{self.at[:10]} {self.at[11:16]} UTC"
 
     def to_json(self) -> dict[str, Any]:
+        """The change as its line holds it, for orjson: "ops" holds the :class:`Op`
+        objects themselves, which orjson writes as :meth:`Op.to_json` would."""
         out: dict[str, Any] = {
             "id": self.id,
             "at": self.at,

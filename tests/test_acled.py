@@ -152,6 +152,41 @@ def test_importing_again_does_not_undo_what_was_recorded_since(db: Path) -> None
                                                                                   kept.end)
 
 
+def _rows(tmp_path: Path, *changes: dict[str, str]) -> Path:
+    """A file in the sample's layout with a Jaish al Islam takeover of Beit Sawa per change."""
+    header = next(csv.reader(open(SAMPLE, encoding="utf-8-sig", newline="")))
+    base = {**dict.fromkeys(header, ""), "time_precision": "1", "event_type": "Battles",
+            "sub_event_type": "Non-state actor overtakes territory", "actor1": "Jaish al Islam",
+            "admin1": "Rural Damascus", "location": "Beit Sawa", "latitude": "33.53906", "longitude": "36.40005",
+            "geo_precision": "1", "source": "Wire", "timestamp": "1600000000", "fatalities": "0"}
+    path = tmp_path / "rows.csv"
+    path.write_text(",".join(header) + "\n" + "".join(_line({**base, **c}) for c in changes), encoding="utf-8")
+    return path
+
+
+def test_a_later_area_claim_is_not_hidden_by_the_place_s_own(db: Path, tmp_path: Path) -> None:
+    # Beit Sawa's control comes from claims on Eastern Ghouta; a claim the import makes
+    # on the place in 2017 does not speak for 2018, when a later claim on the area holds.
+    path = _rows(tmp_path, {"event_id_cnty": "SYR1", "event_date": "2017-06-01"},
+                 {"event_id_cnty": "SYR2", "event_date": "2018-04-10", "timestamp": "1600000001"})
+    plan = _import(db, path)
+    assert plan.control == 2, plan.notes
+    with Store.open(db) as store:
+        assert [store.period_at("C2318", date.fromisoformat(d)).faction for d in ("2017-06-02", "2018-04-10")] == [
+            "jaysh-al-islam", "jaysh-al-islam"]
+        assert store.period_at("C2318", date(2018, 4, 9)).faction == "saa"  # the area's claim, between the two
+        assert not store.validate()
+    assert _import(db, path).ops == []
+
+
+def test_blank_counts_read_as_none(db: Path, tmp_path: Path) -> None:
+    plan = _import(db, _rows(tmp_path, {"event_id_cnty": "SYR1", "event_date": "2017-06-01", "timestamp": "  ",
+                                        "fatalities": " "}))
+    assert (plan.added, plan.bad) == (1, [])
+    with Store.open(db) as store:
+        assert store.event("acled-SYR1").figures == ()
+
+
 def test_a_row_duplicating_an_event_is_linked(db: Path, tmp_path: Path) -> None:
     with Store.open(db) as store:
         event = next(e for e in store.events.values() if e.precision == "day" and e.type == "takeover"
@@ -170,6 +205,8 @@ def test_a_row_duplicating_an_event_is_linked(db: Path, tmp_path: Path) -> None:
     path.write_text(open(path, encoding="utf-8").readline() + _line(rows[0]), encoding="utf-8")
     plan = _import(db, path)
     assert (plan.added, plan.linked) == (0, 1)
+    cited = {sid for op in plan.ops for sid in (op.after or {}).get("sources") or ()}
+    assert {op.id for op in plan.ops if op.table == "sources"} <= cited  # no source that nothing cites
     with Store.open(db) as store:
         assert len(store.events) == count
         assert "ACLED event SYR90002" in (store.event(event.id).summary or "")

@@ -199,6 +199,19 @@ def test_claims_on_one_place_never_overlap(store: Store) -> None:
     assert own() == before and store.validate() == []
 
 
+def test_a_claim_recorded_within_one_that_ends_ends_with_it(store: Store) -> None:
+    place = next(u for u in store.units("C1001") if store.history(u) and store.history(u)[0].claim)
+    store.record_control(place, "isis", "held", D("2017-03-01"), source=SOURCE)
+    mine = next(p for p in store.history(place) if p.start == D("2017-03-01"))
+    store.edit("periods", mine.id, {"to": "2017-12-31"})  # later news: it ended with the year
+    after_it = store.control(place, D("2018-01-01")).faction.id
+    store.record_control(place, "saa", "held", D("2017-06-01"), source=SOURCE)
+    assert sorted((c.faction, c.start, c.end) for c in store.claims.values() if c.region == place) == [
+        ("isis", D("2017-03-01"), D("2017-05-31")), ("saa", D("2017-06-01"), D("2017-12-31"))]
+    assert store.control(place, D("2018-01-01")).faction.id == after_it  # the area's claims speak again
+    assert store.validate() == []
+
+
 def test_a_change_on_an_area_changes_every_place_under_it(store: Store) -> None:
     city = "C1001"
     units = store.units(city)
@@ -426,3 +439,12 @@ def test_a_start_known_to_the_day_needs_an_event_known_to_the_day(store: Store) 
     assert info.value.field == "precision"
     store.record_control(DUMAIR, "isis", "held", D("2018-06-01"), source=SOURCE, event=event_id, precision="month")
     assert store.validate() == []
+
+
+def test_a_value_that_cannot_be_stored_is_refused_naming_the_field(store: Store) -> None:
+    from store.edits import edit_source
+
+    sid = next(iter(store.sources))
+    with pytest.raises(EditError, match="field 'title'"):
+        edit_source(store, sid, {"title": {"a set"}})
+    assert store.pending_changes == 0
