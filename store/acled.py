@@ -30,6 +30,7 @@ import csv
 import io
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -737,6 +738,7 @@ class _Planner:
         originals: dict[str, dict[str, Any] | None] = {}
         changed: dict[str, dict[str, Any]] = {}
         claim_work: dict[str, list[dict[str, Any]]] = {}  # place -> its own claims, as this import leaves them
+        claims_by_region: defaultdict[str, list[str]] | None = None
         changed_claims: dict[str, dict[str, Any]] = {}
         claim_days: set[tuple[str, str]] = {(c.region, c.start.isoformat()) for c in store.claims.values()}
         for day, precision, line, place, faction, sources, event_ref, acled_id in sorted(
@@ -757,8 +759,12 @@ class _Planner:
                     # store.edits.record_control), its own claims kept from overlapping.
                     on_place = claim_work.get(unit)
                     if on_place is None:
-                        on_place = claim_work[unit] = [dict(stored(store, "claims", c.id) or {})
-                                                  for c in store.claims.values() if c.region == unit]
+                        if claims_by_region is None:
+                            claims_by_region = defaultdict(list)
+                            for c in store.claims.values():
+                                claims_by_region[c.region].append(c.id)
+                        on_place = claim_work[unit] = [dict(stored(store, "claims", cid) or {})
+                                                       for cid in claims_by_region.get(unit, ())]
                     mine = [c for c in on_place if c["from"] <= text and (c.get("to") is None or text <= c["to"])]
                     # Who holds it that day: the covering claim from the latest date wins, the
                     # place's own (as this import leaves them) or an area's (as the store has them).
@@ -780,7 +786,7 @@ class _Planner:
                     claim_days.add((unit, text))
                     ending, end = claim_neighbours(on_place, text)
                     if ending is not None:
-                        cut = ending  # one of ours, copied from the file
+                        cut = ending  # ours to change: a copy of the file's, or one this import made
                         if cut["id"] not in originals:
                             originals[cut["id"]] = stored(store, "claims", cut["id"])
                         cut["to"] = day_before(day).isoformat()
