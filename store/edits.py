@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
-
 from . import identity
 from .dates import DateError, PartialDate, day_after, day_before, parse_day, parse_partial
 from .history import ChangeRecord, History, Op, change_line, effective, new_change_id, utc_now
