@@ -33,8 +33,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import date, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -277,7 +277,7 @@ class _Kind:
 
     event_type: str
     sub_type: str
-    type: str | None  # the store's event type; None: not one ACLED has
+    type: str | None  # the store's event type; None: a kind of event this import does not know
     territory: bool  # the row moves control
     roles: tuple[str, str]  # the roles of actor 1's side and actor 2's
 
