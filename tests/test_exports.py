@@ -377,6 +377,16 @@ async def _palette(pilot: Any, query: str) -> None:
     await pilot.pause(0.3)
 
 
+async def _export(pilot: Any, place: str, query: str) -> None:
+    """Highlight ``place``, then run the palette's ``query`` command (an export) and let it write."""
+    pilot.app.jump_to(place)
+    await pilot.pause()
+    await _palette(pilot, query)
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize(
     ("query", "suffix"),
     [("Export GeoJSON", ".geojson"), ("Export CSV", ".csv"), ("Export Markdown", ".md")],
@@ -387,12 +397,7 @@ async def test_palette_export_writes_the_file_into_the_current_directory(
     monkeypatch.chdir(tmp_path)
     app = app_factory(at=date(2018, 4, 19))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        app.jump_to("C2346")  # Dumair
-        await pilot.pause()
-        await _palette(pilot, query)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await _export(pilot, "C2346", query)  # Dumair
         written = sorted(tmp_path.iterdir())
         assert len(written) == 1, written
         path = written[0]
@@ -427,12 +432,7 @@ async def test_palette_export_failure_is_an_error_notification(
     (tmp_path / "frontlines-C2346-2018-04-19.geojson").mkdir()  # where the file would go
     app = app_factory(at=date(2018, 4, 19))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        app.jump_to("C2346")
-        await pilot.pause()
-        await _palette(pilot, "Export GeoJSON")
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await _export(pilot, "C2346", "Export GeoJSON")
         errors = _toasts(app, "-error")
         assert len(errors) == 1 and "Could not write" in errors[0], errors
         assert any("Could not write" in n and "frontlines-C2346-2018-04-19.geojson" in n for n in _messages(app))
@@ -447,12 +447,7 @@ async def test_palette_export_label_names_the_place_literally(tmp_path: Path, mo
     store = Store.from_tables(hostile_tables())
     app = make_app(store, at=date(2018, 4, 30), use_keymap_file=False)
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
-        app.jump_to("P-RICH")
-        await pilot.pause()
-        await _palette(pilot, "Export CSV")
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await _export(pilot, "P-RICH", "Export CSV")
         assert app.is_running  # [@click=app.quit] was not run
         notes = _messages(app)
         assert any("[/] [link=http://x]y[/link] [@click=app.quit]z" in n for n in notes), notes
